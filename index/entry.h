@@ -1,0 +1,69 @@
+// A knowledge-base entry: one question with its alternative phrasings and the
+// answer customers see. The system of record (EntryStore) owns entries; the
+// indexes hold derived copies.
+#ifndef ZHIKU_INDEX_ENTRY_H_
+#define ZHIKU_INDEX_ENTRY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace zhiku {
+
+struct Entry {
+  std::string id;
+  std::string question;               // canonical phrasing, shown to users
+  std::vector<std::string> variants;  // alternative phrasings customers use
+  std::string answer;
+  std::string category;
+  std::vector<std::string> tags;
+  std::string locale;   // e.g. "zh-CN", "zh-TW", "en"
+  std::string channel;  // e.g. "app", "web", "all"
+  int64_t created_at_ms = 0;  // set by the store
+  int64_t updated_at_ms = 0;  // set by the store
+  int64_t version = 0;        // 1 on create, +1 on every change; set by the store
+
+  friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+// Size limits of one entry. Enforced by ValidateEntry at every boundary where
+// entries come in (RPCs, JSONL import).
+struct EntryLimits {
+  size_t max_id_bytes = 128;
+  size_t max_question_bytes = 1024;
+  size_t max_variants = 200;
+  size_t max_variant_bytes = 1024;
+  size_t max_answer_bytes = 64 * 1024;
+  size_t max_tags = 32;
+  size_t max_label_bytes = 128;  // category, each tag, locale, channel
+};
+
+// Returns OK if `entry` can be stored: valid UTF-8 everywhere, a non-blank
+// question, an id that is empty (the store assigns one) or made of
+// [A-Za-z0-9._:-], and every field within `limits`. Otherwise
+// InvalidArgument naming the field, what is wrong and the limit.
+absl::Status ValidateEntry(const Entry& entry, const EntryLimits& limits = {});
+
+// Returns OK if `text` is well-formed UTF-8; otherwise InvalidArgument saying
+// `what` and the byte offset of the first bad byte.
+absl::Status ValidateUtf8(absl::string_view text, absl::string_view what);
+
+// Parses one line of the KB JSONL format:
+//   {"id","question","variants":[...],"answer","category","tags":[...],"locale","channel"?}
+// Unknown keys are ignored; "variants" and "tags" may be absent. Returns
+// InvalidArgument (with the reason) for broken JSON, wrong types or a missing
+// question. Does not call ValidateEntry.
+absl::StatusOr<Entry> EntryFromJsonLine(absl::string_view line);
+
+// Serialises `entry` as one JSONL line (no trailing newline) in the same
+// format, including "channel", "version", "created_at" and "updated_at"
+// (milliseconds since the Unix epoch).
+std::string EntryToJsonLine(const Entry& entry);
+
+}  // namespace zhiku
+
+#endif  // ZHIKU_INDEX_ENTRY_H_

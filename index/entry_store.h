@@ -1,0 +1,110 @@
+// The system of record for knowledge-base entries.
+//
+// Every change (create, update, upsert, delete) is committed durably before
+// the call returns and is given a monotonic sequence number in a change log,
+// so derived indexes (Xapian, FAISS) and, later, other replicas can catch up
+// with ChangesSince(). The interface keeps the service independent of SQLite
+// so a shared PostgreSQL store can be added without touching callers.
+#ifndef ZHIKU_INDEX_ENTRY_STORE_H_
+#define ZHIKU_INDEX_ENTRY_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "index/entry.h"
+#include "index/filters.h"
+
+namespace zhiku {
+
+// One row of the change log.
+struct Change {
+  int64_t seq = 0;       // strictly increasing, starts at 1
+  std::string entry_id;
+  bool deleted = false;  // true: the entry no longer exists
+};
+
+struct ListEntriesRequest {
+  Filters filters;
+  std::string after_id;  // exclusive; "" = from the start. Entries are ordered by id.
+  int limit = 50;        // 1..1000
+};
+
+struct ListEntriesResult {
+  std::vector<Entry> entries;
+  std::string next_after_id;  // "" when there are no more entries
+};
+
+// Outcome of one entry of an UpsertBatch.
+struct UpsertOutcome {
+  absl::Status status;  // OK, or why this entry was not stored
+  Entry entry;          // the stored entry (with version/timestamps) when OK
+  bool created = false; // true if the id did not exist before
+};
+
+// Thread-safe: all methods may be called concurrently.
+class EntryStore {
+ public:
+  virtual ~EntryStore() = default;
+
+  // Stores a new entry. An empty id is replaced by a generated one. Sets
+  // version = 1 and both timestamps. Returns the stored entry.
+  // AlreadyExists if the id is taken; InvalidArgument if ValidateEntry fails.
+  virtual absl::StatusOr<Entry> Create(Entry entry) = 0;
+
+  // NotFound if there is no entry with `id`.
+  virtual absl::StatusOr<Entry> Get(absl::string_view id) = 0;
+
+  // Replaces the entry with `entry.id` (created_at is kept, version + 1).
+  // If expected_version > 0 and differs from the stored version, returns
+  // Aborted (someone else changed it: re-read and retry). NotFound if absent.
+  virtual absl::StatusOr<Entry> Update(Entry entry, int64_t expected_version) = 0;
+
+  // Deletes the entry; same expected_version rule as Update. NotFound if absent.
+  virtual absl::Status Delete(absl::string_view id, int64_t expected_version) = 0;
+
+  // Creates or replaces each entry by id in one transaction (import). Entries
+  // failing ValidateEntry get an InvalidArgument outcome and the rest are
+  // still stored. A duplicate id within the batch: the later one wins and the
+  // earlier one's outcome says so. Returns an error only if the transaction
+  // itself failed (then nothing of the batch was stored).
+  virtual absl::StatusOr<std::vector<UpsertOutcome>> UpsertBatch(std::vector<Entry> entries) = 0;
+
+  // Entries ordered by id, filtered, paged.
+  virtual absl::StatusOr<ListEntriesResult> List(const ListEntriesRequest& request) = 0;
+
+  // Calls `fn` for every entry in id order (a consistent read). Stops and
+  // returns fn's error if it returns one.
+  virtual absl::Status ForEach(const std::function<absl::Status(const Entry&)>& fn) = 0;
+
+  // Changes with seq > `after_seq`, oldest first, at most `limit`. Only the
+  // latest change per entry matters to a consumer, but all are returned.
+  virtual absl::StatusOr<std::vector<Change>> ChangesSince(int64_t after_seq, int limit) = 0;
+
+  // The seq of the latest change, 0 if none.
+  virtual absl::StatusOr<int64_t> LastSeq() = 0;
+
+  // Number of entries.
+  virtual absl::StatusOr<int64_t> Count() = 0;
+
+  // A random identifier fixed when the store was created. An index built
+  // from another store (e.g. a data dir restored from elsewhere) is detected
+  // by comparing it.
+  virtual std::string StoreId() const = 0;
+};
+
+// Opens (creating if needed) the SQLite store at `path` in WAL mode with
+// synchronous=FULL, so a returned write survives a crash or kill -9.
+// Returns DataLoss if the file is not a Zhiku database or is corrupt,
+// FailedPrecondition if it was written by a newer schema, Unavailable if it
+// cannot be opened (permissions, locked).
+absl::StatusOr<std::unique_ptr<EntryStore>> OpenSqliteEntryStore(const std::string& path);
+
+}  // namespace zhiku
+
+#endif  // ZHIKU_INDEX_ENTRY_STORE_H_

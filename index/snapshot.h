@@ -1,0 +1,50 @@
+// The immutable in-memory view of the knowledge base that readers use.
+//
+// Writers build a new Snapshot (sharing unchanged entries) and publish it by
+// swapping a std::shared_ptr<const Snapshot>; readers hold the pointer for the
+// duration of a request and never take a lock on the data.
+#ifndef ZHIKU_INDEX_SNAPSHOT_H_
+#define ZHIKU_INDEX_SNAPSHOT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "index/entry.h"
+#include "index/text_normalizer.h"
+
+namespace zhiku {
+
+// An entry with the index forms of its phrasings, computed once when the
+// entry changes.
+struct IndexedEntry {
+  Entry entry;
+  // Normalize() of the question (index 0) and of each variant (1..n).
+  std::vector<std::string> normalized_phrasings;
+
+  // The display text of phrasing `i` (0 = question, i = variants[i - 1]).
+  const std::string& phrasing(size_t i) const {
+    return i == 0 ? entry.question : entry.variants[i - 1];
+  }
+  size_t phrasing_count() const { return 1 + entry.variants.size(); }
+};
+
+// Builds the IndexedEntry of `entry`.
+std::shared_ptr<const IndexedEntry> MakeIndexedEntry(Entry entry, const TextNormalizer& normalizer);
+
+struct Snapshot {
+  int64_t seq = 0;  // the store change-log seq this snapshot reflects
+  absl::btree_map<std::string, std::shared_ptr<const IndexedEntry>> entries;  // by id
+
+  // nullptr if absent.
+  const IndexedEntry* Find(const std::string& id) const {
+    auto it = entries.find(id);
+    return it == entries.end() ? nullptr : it->second.get();
+  }
+};
+
+}  // namespace zhiku
+
+#endif  // ZHIKU_INDEX_SNAPSHOT_H_
