@@ -1,1 +1,307 @@
-// placeholder
+#include "index/entry.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "nlohmann/json.hpp"
+
+namespace zhiku {
+namespace {
+
+using Json = nlohmann::json;
+
+// "70000" -> "70,000": limits in messages are read by people.
+std::string WithThousands(size_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+// Ids in messages are escaped (they may be invalid) and cut (they may be huge).
+std::string EntryLabel(absl::string_view id) {
+  if (id.empty()) return "new entry";
+  constexpr size_t kShown = 40;
+  if (id.size() <= kShown) return absl::StrCat("entry '", absl::CHexEscape(id), "'");
+  return absl::StrCat("entry '", absl::CHexEscape(id.substr(0, kShown)), "...'");
+}
+
+bool IsIdChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+// Whitespace that editors and chat exports leave around questions. U+3000 is
+// the ideographic space of CJK input methods.
+constexpr absl::string_view kSpaces[] = {
+    " ", "\t", "\n", "\r", "\f", "\v", "\xC2\xA0", "\xE2\x80\x8B", "\xE3\x80\x80", "\xEF\xBB\xBF",
+};
+
+std::string Trim(absl::string_view text) {
+  bool changed = true;
+  while (changed && !text.empty()) {
+    changed = false;
+    for (absl::string_view space : kSpaces) {
+      if (absl::ConsumePrefix(&text, space)) changed = true;
+      if (absl::ConsumeSuffix(&text, space)) changed = true;
+    }
+  }
+  return std::string(text);
+}
+
+absl::Status CheckText(absl::string_view label, absl::string_view field, absl::string_view text,
+                       size_t max_bytes) {
+  absl::Status utf8 = ValidateUtf8(text, absl::StrCat(label, ": ", field));
+  if (!utf8.ok()) return utf8;
+  if (text.size() > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(label, ": ", field, " is ",
+                                                   WithThousands(text.size()), " bytes; the limit is ",
+                                                   WithThousands(max_bytes)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckId(absl::string_view id, size_t max_bytes) {
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (!IsIdChar(id[i])) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: id has byte 0x%02X at byte offset %d; ids may use only A-Z a-z 0-9 . _ : -",
+          EntryLabel(id), static_cast<unsigned char>(id[i]), i));
+    }
+  }
+  if (id.size() > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(EntryLabel(id), ": id is ", WithThousands(id.size()),
+                                                   " bytes; the limit is ", WithThousands(max_bytes)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCount(absl::string_view label, absl::string_view field, size_t count, size_t max) {
+  if (count <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(label, ": ", WithThousands(count), " ", field,
+                                                 "; the limit is ", WithThousands(max)));
+}
+
+// ---- JSON reading. nlohmann exceptions stop in this file.
+
+absl::Status TypeError(absl::string_view key, absl::string_view want, const Json& got) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", key, "\" must be ", want, ", not ", got.type_name()));
+}
+
+// A short reason from a nlohmann message: without the "[json.exception...] "
+// prefix and the "; last read: '...'" part, which echoes (possibly invalid)
+// input bytes.
+std::string ShortJsonReason(absl::string_view what) {
+  if (absl::StartsWith(what, "[json.exception.")) {
+    size_t close = what.find("] ");
+    if (close != absl::string_view::npos) what.remove_prefix(close + 2);
+  }
+  std::string reason(what);
+  size_t echo = reason.find("; last read: '");
+  if (echo != std::string::npos) {
+    size_t expected = reason.find("'; expected ", echo);
+    reason.erase(echo, expected == std::string::npos ? std::string::npos : expected + 1 - echo);
+  }
+  constexpr size_t kMaxReason = 200;
+  if (reason.size() > kMaxReason) reason.resize(kMaxReason);
+  if (!ValidateUtf8(reason, "reason").ok()) reason = absl::CHexEscape(reason);
+  return reason;
+}
+
+absl::Status ReadString(const Json& object, absl::string_view key, bool required, std::string* out) {
+  auto it = object.find(std::string(key));
+  if (it == object.end() || it->is_null()) {
+    if (required) return absl::InvalidArgumentError(absl::StrCat("missing \"", key, "\""));
+    return absl::OkStatus();
+  }
+  if (!it->is_string()) return TypeError(key, "a string", *it);
+  *out = it->get<std::string>();
+  return absl::OkStatus();
+}
+
+absl::Status ReadStringArray(const Json& object, absl::string_view key, std::vector<std::string>* out) {
+  auto it = object.find(std::string(key));
+  if (it == object.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_array()) return TypeError(key, "an array of strings", *it);
+  out->reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& item = (*it)[i];
+    if (!item.is_string()) return TypeError(absl::StrCat(key, "[", i, "]"), "a string", item);
+    out->push_back(item.get<std::string>());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadInt(const Json& object, absl::string_view key, int64_t* out) {
+  auto it = object.find(std::string(key));
+  if (it == object.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_number_integer()) return TypeError(key, "an integer", *it);
+  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" is out of range"));
+  }
+  *out = it->get<int64_t>();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Entry> EntryFromJson(const Json& json) {
+  if (!json.is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a line must be a JSON object, not ", json.type_name()));
+  }
+  Entry entry;
+  absl::Status status = ReadString(json, "question", /*required=*/true, &entry.question);
+  if (status.ok()) status = ReadString(json, "id", false, &entry.id);
+  if (status.ok()) status = ReadStringArray(json, "variants", &entry.variants);
+  if (status.ok()) status = ReadString(json, "answer", false, &entry.answer);
+  if (status.ok()) status = ReadString(json, "category", false, &entry.category);
+  if (status.ok()) status = ReadStringArray(json, "tags", &entry.tags);
+  if (status.ok()) status = ReadString(json, "locale", false, &entry.locale);
+  if (status.ok()) status = ReadString(json, "channel", false, &entry.channel);
+  if (status.ok()) status = ReadInt(json, "version", &entry.version);
+  if (status.ok()) status = ReadInt(json, "created_at", &entry.created_at_ms);
+  if (status.ok()) status = ReadInt(json, "updated_at", &entry.updated_at_ms);
+  if (!status.ok()) return status;
+  return entry;
+}
+
+}  // namespace
+
+absl::Status ValidateUtf8(absl::string_view text, absl::string_view what) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is not valid UTF-8: ", why,
+                                                   " at byte offset ", i, "; send UTF-8 text"));
+  };
+  while (i < n) {
+    const unsigned char lead = bytes[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length;
+    uint32_t code_point;
+    uint32_t min_code_point;
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2, code_point = lead & 0x1F, min_code_point = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, code_point = lead & 0x0F, min_code_point = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, code_point = lead & 0x07, min_code_point = 0x10000;
+    } else if ((lead & 0xC0) == 0x80) {
+      return bad(absl::StrFormat("unexpected continuation byte 0x%02X", lead));
+    } else {
+      return bad(absl::StrFormat("invalid byte 0x%02X", lead));
+    }
+    if (n - i < length) return bad("truncated sequence");
+    for (size_t k = 1; k < length; ++k) {
+      if ((bytes[i + k] & 0xC0) != 0x80) return bad("truncated sequence");
+      code_point = (code_point << 6) | (bytes[i + k] & 0x3F);
+    }
+    if (code_point < min_code_point) return bad("overlong encoding");
+    if (code_point >= 0xD800 && code_point <= 0xDFFF) {
+      return bad(absl::StrFormat("UTF-16 surrogate U+%04X", code_point));
+    }
+    if (code_point > 0x10FFFF) return bad("code point above U+10FFFF");
+    i += length;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEntry(const Entry& entry, const EntryLimits& limits) {
+  absl::Status status = CheckId(entry.id, limits.max_id_bytes);
+  if (!status.ok()) return status;
+  const std::string label = EntryLabel(entry.id);
+
+  status = CheckText(label, "question", entry.question, limits.max_question_bytes);
+  if (!status.ok()) return status;
+  if (Trim(entry.question).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, ": question is blank; every entry needs a question"));
+  }
+
+  status = CheckCount(label, "variants", entry.variants.size(), limits.max_variants);
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < entry.variants.size(); ++i) {
+    status = CheckText(label, absl::StrCat("variants[", i, "]"), entry.variants[i],
+                       limits.max_variant_bytes);
+    if (!status.ok()) return status;
+  }
+
+  status = CheckText(label, "answer", entry.answer, limits.max_answer_bytes);
+  if (!status.ok()) return status;
+  status = CheckText(label, "category", entry.category, limits.max_label_bytes);
+  if (!status.ok()) return status;
+
+  status = CheckCount(label, "tags", entry.tags.size(), limits.max_tags);
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < entry.tags.size(); ++i) {
+    status = CheckText(label, absl::StrCat("tags[", i, "]"), entry.tags[i], limits.max_label_bytes);
+    if (!status.ok()) return status;
+  }
+
+  status = CheckText(label, "locale", entry.locale, limits.max_label_bytes);
+  if (!status.ok()) return status;
+  return CheckText(label, "channel", entry.channel, limits.max_label_bytes);
+}
+
+Entry CanonicalizeEntry(Entry entry) {
+  entry.question = Trim(entry.question);
+  std::vector<std::string> variants;
+  variants.reserve(entry.variants.size());
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& raw : entry.variants) {
+    std::string variant = Trim(raw);
+    if (variant.empty() || variant == entry.question) continue;
+    if (!seen.insert(variant).second) continue;
+    variants.push_back(std::move(variant));
+  }
+  entry.variants = std::move(variants);
+  return entry;
+}
+
+absl::StatusOr<Entry> EntryFromJsonLine(absl::string_view line) {
+  Json json;
+  try {
+    json = Json::parse(line.begin(), line.end());
+  } catch (const Json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", ShortJsonReason(e.what())));
+  }
+  return EntryFromJson(json);
+}
+
+std::string EntryToJsonLine(const Entry& entry) {
+  nlohmann::ordered_json json;
+  json["id"] = entry.id;
+  json["question"] = entry.question;
+  json["variants"] = entry.variants;
+  json["answer"] = entry.answer;
+  json["category"] = entry.category;
+  json["tags"] = entry.tags;
+  json["locale"] = entry.locale;
+  json["channel"] = entry.channel;
+  json["version"] = entry.version;
+  json["created_at"] = entry.created_at_ms;
+  json["updated_at"] = entry.updated_at_ms;
+  // Stored entries are valid UTF-8; "replace" keeps a bug elsewhere from
+  // turning an export into an exception.
+  return json.dump(/*indent=*/-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace zhiku

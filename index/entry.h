@@ -48,6 +48,14 @@ struct EntryLimits {
 // InvalidArgument naming the field, what is wrong and the limit.
 absl::Status ValidateEntry(const Entry& entry, const EntryLimits& limits = {});
 
+// Returns `entry` in the canonical form stores keep: question and variants
+// trimmed of surrounding whitespace (ASCII, U+00A0, U+200B, U+3000, U+FEFF);
+// empty variants, variants equal to the question and repeats of an earlier
+// variant dropped (exact comparison, first occurrence kept, order kept).
+// Other fields are unchanged. Call it before ValidateEntry on entries that
+// come in from outside; it never fails (invalid UTF-8 stays invalid).
+Entry CanonicalizeEntry(Entry entry);
+
 // Returns OK if `text` is well-formed UTF-8; otherwise InvalidArgument saying
 // `what` and the byte offset of the first bad byte.
 absl::Status ValidateUtf8(absl::string_view text, absl::string_view what);
@@ -57,6 +65,9 @@ absl::Status ValidateUtf8(absl::string_view text, absl::string_view what);
 // Unknown keys are ignored; "variants" and "tags" may be absent. Returns
 // InvalidArgument (with the reason) for broken JSON, wrong types or a missing
 // question. Does not call ValidateEntry.
+// Any key may be null (= absent). "version", "created_at" and "updated_at"
+// (integers) are read when present so that an exported line parses back to
+// an equal Entry; stores ignore them and set their own.
 absl::StatusOr<Entry> EntryFromJsonLine(absl::string_view line);
 
 // Serialises `entry` as one JSONL line (no trailing newline) in the same

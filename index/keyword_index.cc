@@ -1,1 +1,427 @@
-// placeholder
+#include "index/keyword_index.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace zhiku {
+namespace {
+
+// Xapian rejects terms longer than about 245 bytes when a document is added;
+// such terms could never be matched, so they are skipped.
+constexpr size_t kMaxTermBytes = 245;
+
+constexpr Xapian::valueno kEntryIdSlot = 0;
+constexpr Xapian::valueno kPhrasingSlot = 1;
+
+constexpr char kSeqKey[] = "zhiku_seq";
+constexpr char kStoreIdKey[] = "zhiku_store_id";
+
+// Boolean term carried by the answer document only: its term frequency is the
+// number of entries.
+constexpr char kEntryMarkerTerm[] = "K";
+constexpr char kIdPrefix[] = "I";
+constexpr char kAnswerPrefix[] = "A";
+constexpr char kCategoryPrefix[] = "XC";
+constexpr char kTagPrefix[] = "XT";
+constexpr char kLocalePrefix[] = "XL";
+constexpr char kChannelPrefix[] = "XH";
+
+// A search that keeps losing the race with commits (DatabaseModifiedError)
+// is retried on a reopened handle this many times in total.
+constexpr int kMaxSearchAttempts = 3;
+// Idle read handles kept for reuse; more are closed when returned.
+constexpr size_t kMaxIdleReaders = 32;
+
+absl::Status InternalError(absl::string_view what, const Xapian::Error& e) {
+  return absl::InternalError(absl::StrCat(what, ": ", e.get_description()));
+}
+
+std::string IdTerm(absl::string_view id) { return absl::StrCat(kIdPrefix, id); }
+
+void AddBooleanTerm(absl::string_view prefix, absl::string_view value, Xapian::Document& doc) {
+  if (value.empty() || prefix.size() + value.size() > kMaxTermBytes) return;
+  doc.add_boolean_term(absl::StrCat(prefix, value));
+}
+
+// The terms and values every document of an entry carries.
+void AddEntryTermsAndValues(const Entry& entry, int phrasing, Xapian::Document& doc) {
+  doc.add_boolean_term(IdTerm(entry.id));
+  AddBooleanTerm(kCategoryPrefix, entry.category, doc);
+  for (const std::string& tag : entry.tags) AddBooleanTerm(kTagPrefix, tag, doc);
+  AddBooleanTerm(kLocalePrefix, entry.locale, doc);
+  AddBooleanTerm(kChannelPrefix, entry.channel, doc);
+  doc.add_value(kEntryIdSlot, entry.id);
+  doc.add_value(kPhrasingSlot, std::to_string(phrasing));
+}
+
+// Adds one wdf per occurrence of each token. Returns the number added.
+int AddTextTerms(absl::string_view normalized, absl::string_view prefix, Xapian::Document& doc) {
+  int added = 0;
+  for (const Token& token : Tokenize(normalized)) {
+    if (token.term.empty() || prefix.size() + token.term.size() > kMaxTermBytes) continue;
+    doc.add_term(absl::StrCat(prefix, token.term));
+    ++added;
+  }
+  return added;
+}
+
+// OR over the unique terms of `tokens` (with `prefix`), CJK unigrams scaled by
+// `unigram_weight`. Empty if there are no usable terms.
+Xapian::Query TextQuery(const std::vector<Token>& tokens, absl::string_view prefix,
+                        double unigram_weight) {
+  std::vector<std::string> unigrams;
+  std::vector<std::string> others;
+  for (const Token& token : tokens) {
+    if (token.term.empty() || prefix.size() + token.term.size() > kMaxTermBytes) continue;
+    (token.kind == TokenKind::kCjkUnigram ? unigrams : others).push_back(absl::StrCat(prefix, token.term));
+  }
+  for (std::vector<std::string>* terms : {&unigrams, &others}) {
+    std::sort(terms->begin(), terms->end());
+    terms->erase(std::unique(terms->begin(), terms->end()), terms->end());
+  }
+  Xapian::Query unigram_query(Xapian::Query::OP_OR, unigrams.begin(), unigrams.end());
+  if (unigram_weight != 1.0 && !unigram_query.empty()) {
+    unigram_query = Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, unigram_query, unigram_weight);
+  }
+  Xapian::Query other_query(Xapian::Query::OP_OR, others.begin(), others.end());
+  if (unigram_query.empty()) return other_query;
+  if (other_query.empty()) return unigram_query;
+  return Xapian::Query(Xapian::Query::OP_OR, unigram_query, other_query);
+}
+
+// AND across fields of OR within a field. Empty if there are no filters.
+Xapian::Query FilterQuery(const Filters& filters) {
+  std::vector<Xapian::Query> fields;
+  auto add_field = [&fields](absl::string_view prefix, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    std::vector<std::string> terms;
+    terms.reserve(values.size());
+    for (const std::string& value : values) terms.push_back(absl::StrCat(prefix, value));
+    fields.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+  };
+  add_field(kCategoryPrefix, filters.categories);
+  add_field(kTagPrefix, filters.tags);
+  add_field(kLocalePrefix, filters.locales);
+  add_field(kChannelPrefix, filters.channels);
+  if (fields.empty()) return Xapian::Query();
+  return Xapian::Query(Xapian::Query::OP_AND, fields.begin(), fields.end());
+}
+
+absl::Status ValidateOptions(const KeywordIndexOptions& o) {
+  if (!(o.k1 >= 0)) return absl::InvalidArgumentError(absl::StrCat("k1 is ", o.k1, "; it must be >= 0"));
+  if (!(o.b >= 0 && o.b <= 1)) return absl::InvalidArgumentError(absl::StrCat("b is ", o.b, "; it must be in [0, 1]"));
+  if (!(o.min_normlen >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("min_normlen is ", o.min_normlen, "; it must be >= 0"));
+  }
+  if (!(o.answer_weight >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("answer_weight is ", o.answer_weight, "; it must be >= 0"));
+  }
+  if (!(o.unigram_weight >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("unigram_weight is ", o.unigram_weight, "; it must be >= 0"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct KeywordIndex::Impl {
+  // A read-only handle, used by one search at a time.
+  struct Reader {
+    Xapian::Database db;
+    uint64_t generation = 0;  // commit_generation when db was (re)opened
+  };
+
+  struct Committed {
+    int64_t seq = 0;
+    std::string store_id;
+    int64_t entry_count = 0;
+  };
+
+  Impl(std::string dir_in, const KeywordIndexOptions& options_in, Xapian::WritableDatabase writer_in)
+      : dir(std::move(dir_in)), options(options_in), writer(std::move(writer_in)) {}
+
+  // Reads the committed metadata from the writer (right after open or commit).
+  absl::StatusOr<Committed> ReadCommitted() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu) {
+    Committed c;
+    const std::string seq = writer.get_metadata(kSeqKey);
+    if (!seq.empty() && !absl::SimpleAtoi(seq, &c.seq)) {
+      return absl::DataLossError(absl::StrCat("keyword index in ", dir, " has a corrupt ", kSeqKey, " \"", seq,
+                                              "\"; delete the directory and rebuild"));
+    }
+    c.store_id = writer.get_metadata(kStoreIdKey);
+    c.entry_count = writer.get_termfreq(kEntryMarkerTerm);
+    return c;
+  }
+
+  // Starts the transaction that collects changes until Commit. Inside a
+  // transaction Xapian does not auto-commit every 10,000 changes, so readers
+  // never see half of a rebuild.
+  void BeginIfNeeded() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu) {
+    if (in_transaction) return;
+    writer.begin_transaction(/*flushed=*/true);
+    in_transaction = true;
+  }
+
+  std::unique_ptr<Reader> AcquireReader() const {
+    {
+      absl::MutexLock lock(&pool_mu);
+      if (!idle_readers.empty()) {
+        std::unique_ptr<Reader> reader = std::move(idle_readers.back());
+        idle_readers.pop_back();
+        return reader;
+      }
+    }
+    auto reader = std::make_unique<Reader>();
+    reader->generation = commit_generation.load(std::memory_order_acquire);
+    reader->db = Xapian::Database(dir);  // may throw; the caller catches
+    return reader;
+  }
+
+  void ReleaseReader(std::unique_ptr<Reader> reader) const {
+    absl::MutexLock lock(&pool_mu);
+    if (idle_readers.size() < kMaxIdleReaders) idle_readers.push_back(std::move(reader));
+  }
+
+  // Searches with `reader`, reopening it first if a commit happened since it
+  // was opened. Throws Xapian errors.
+  KeywordResult SearchWith(Reader& reader, const Xapian::Query& query, const KeywordQuery& request) const {
+    const uint64_t generation = commit_generation.load(std::memory_order_acquire);
+    if (reader.generation < generation) {
+      reader.db.reopen();
+      reader.generation = generation;
+    }
+    Xapian::Enquire enquire(reader.db);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(Xapian::BM25Weight(options.k1, 0, 1, options.b, options.min_normlen));
+    enquire.set_collapse_key(kEntryIdSlot);
+    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
+                                         static_cast<Xapian::doccount>(request.limit));
+    KeywordResult result;
+    result.total_estimate = static_cast<int64_t>(mset.get_matches_estimated());
+    result.hits.reserve(mset.size());
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+      Xapian::Document doc = it.get_document();
+      KeywordHit hit;
+      hit.entry_id = doc.get_value(kEntryIdSlot);
+      hit.score = it.get_weight();
+      if (!absl::SimpleAtoi(doc.get_value(kPhrasingSlot), &hit.phrasing)) hit.phrasing = 0;
+      result.hits.push_back(std::move(hit));
+    }
+    return result;
+  }
+
+  // Constant after construction.
+  const std::string dir;
+  const KeywordIndexOptions options;
+
+  // The writer side. Callers promise one writer thread; the mutex makes a
+  // broken promise safe rather than undefined.
+  mutable absl::Mutex writer_mu;
+  Xapian::WritableDatabase writer ABSL_GUARDED_BY(writer_mu);
+  bool in_transaction ABSL_GUARDED_BY(writer_mu) = false;
+
+  // Bumped after every successful commit; readers opened or reopened at an
+  // older generation reopen before searching.
+  std::atomic<uint64_t> commit_generation{1};
+
+  mutable absl::Mutex pool_mu;
+  mutable std::vector<std::unique_ptr<Reader>> idle_readers ABSL_GUARDED_BY(pool_mu);
+
+  mutable absl::Mutex committed_mu;
+  Committed committed ABSL_GUARDED_BY(committed_mu);
+};
+
+absl::StatusOr<std::unique_ptr<KeywordIndex>> KeywordIndex::Open(const std::string& dir,
+                                                                 const KeywordIndexOptions& options) {
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  auto data_loss = [&dir](const Xapian::Error& e) {
+    return absl::DataLossError(absl::StrCat("keyword index in ", dir, " cannot be opened (", e.get_description(),
+                                            "); it is derived data: delete the directory and rebuild"));
+  };
+  try {
+    // No backend flag: an existing database is opened with its own backend
+    // (so a foreign one fails here), a new one is created as glass.
+    Xapian::WritableDatabase writer(dir, Xapian::DB_CREATE_OR_OPEN);
+    auto impl = std::make_unique<Impl>(dir, options, std::move(writer));
+    {
+      absl::MutexLock lock(&impl->writer_mu);
+      absl::StatusOr<Impl::Committed> committed = impl->ReadCommitted();
+      if (!committed.ok()) return committed.status();
+      absl::MutexLock committed_lock(&impl->committed_mu);
+      impl->committed = *std::move(committed);
+    }
+    // Readers open the directory on their own; fail now, not at the first
+    // search, if they cannot.
+    impl->ReleaseReader(impl->AcquireReader());
+    return std::unique_ptr<KeywordIndex>(new KeywordIndex(std::move(impl)));
+  } catch (const Xapian::DatabaseLockError& e) {
+    return absl::UnavailableError(absl::StrCat("keyword index in ", dir,
+                                               " is locked by another writer: ", e.get_description()));
+  } catch (const Xapian::DatabaseCreateError& e) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot create the keyword index in ", dir,
+                                                      " (check the path and its permissions): ",
+                                                      e.get_description()));
+  } catch (const Xapian::DatabaseCorruptError& e) {
+    return data_loss(e);
+  } catch (const Xapian::DatabaseOpeningError& e) {  // includes DatabaseVersionError
+    return data_loss(e);
+  } catch (const Xapian::Error& e) {
+    return InternalError(absl::StrCat("opening keyword index in ", dir), e);
+  }
+}
+
+KeywordIndex::KeywordIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+KeywordIndex::~KeywordIndex() = default;
+
+int64_t KeywordIndex::committed_seq() const {
+  absl::MutexLock lock(&impl_->committed_mu);
+  return impl_->committed.seq;
+}
+
+std::string KeywordIndex::store_id() const {
+  absl::MutexLock lock(&impl_->committed_mu);
+  return impl_->committed.store_id;
+}
+
+int64_t KeywordIndex::entry_count() const {
+  absl::MutexLock lock(&impl_->committed_mu);
+  return impl_->committed.entry_count;
+}
+
+absl::Status KeywordIndex::Put(const IndexedEntry& indexed) {
+  const Entry& entry = indexed.entry;
+  if (entry.id.empty()) return absl::InvalidArgumentError("cannot index an entry without an id");
+  if (IdTerm(entry.id).size() > kMaxTermBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("entry id is ", entry.id.size(), " bytes; the keyword index limit is ", kMaxTermBytes - 1));
+  }
+  if (indexed.normalized_phrasings.size() != indexed.phrasing_count()) {
+    return absl::InvalidArgumentError(absl::StrCat("entry ", entry.id, " has ", indexed.phrasing_count(),
+                                                   " phrasings but ", indexed.normalized_phrasings.size(),
+                                                   " normalized forms; build it with MakeIndexedEntry"));
+  }
+  absl::MutexLock lock(&impl_->writer_mu);
+  try {
+    impl_->BeginIfNeeded();
+    impl_->writer.delete_document(IdTerm(entry.id));
+    for (size_t i = 0; i < indexed.normalized_phrasings.size(); ++i) {
+      Xapian::Document doc;
+      // A phrasing without terms could never match: no document for it.
+      if (AddTextTerms(indexed.normalized_phrasings[i], "", doc) == 0) continue;
+      AddEntryTermsAndValues(entry, static_cast<int>(i), doc);
+      impl_->writer.add_document(doc);
+    }
+    // The answer document always exists: it marks the entry (entry_count).
+    Xapian::Document answer;
+    AddTextTerms(indexed.normalized_answer, kAnswerPrefix, answer);
+    answer.add_boolean_term(kEntryMarkerTerm);
+    AddEntryTermsAndValues(entry, kAnswerPhrasing, answer);
+    impl_->writer.add_document(answer);
+    return absl::OkStatus();
+  } catch (const Xapian::Error& e) {
+    return InternalError(absl::StrCat("indexing entry ", entry.id), e);
+  }
+}
+
+absl::Status KeywordIndex::Remove(absl::string_view id) {
+  if (id.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&impl_->writer_mu);
+  try {
+    impl_->BeginIfNeeded();
+    impl_->writer.delete_document(IdTerm(id));
+    return absl::OkStatus();
+  } catch (const Xapian::Error& e) {
+    return InternalError(absl::StrCat("removing entry ", id, " from the keyword index"), e);
+  }
+}
+
+absl::Status KeywordIndex::Clear() {
+  absl::MutexLock lock(&impl_->writer_mu);
+  try {
+    impl_->BeginIfNeeded();
+    std::vector<Xapian::docid> ids;
+    ids.reserve(impl_->writer.get_doccount());
+    for (Xapian::PostingIterator it = impl_->writer.postlist_begin(""); it != impl_->writer.postlist_end("");
+         ++it) {
+      ids.push_back(*it);
+    }
+    for (Xapian::docid id : ids) impl_->writer.delete_document(id);
+    return absl::OkStatus();
+  } catch (const Xapian::Error& e) {
+    return InternalError("clearing the keyword index", e);
+  }
+}
+
+absl::Status KeywordIndex::Commit(int64_t seq, absl::string_view store_id) {
+  absl::MutexLock lock(&impl_->writer_mu);
+  try {
+    impl_->BeginIfNeeded();
+    impl_->writer.set_metadata(kSeqKey, std::to_string(seq));
+    impl_->writer.set_metadata(kStoreIdKey, std::string(store_id));
+    impl_->in_transaction = false;  // commit_transaction ends it even if it throws
+    impl_->writer.commit_transaction();
+    impl_->commit_generation.fetch_add(1, std::memory_order_acq_rel);
+    absl::StatusOr<Impl::Committed> committed = impl_->ReadCommitted();
+    if (!committed.ok()) return committed.status();
+    absl::MutexLock committed_lock(&impl_->committed_mu);
+    impl_->committed = *std::move(committed);
+    return absl::OkStatus();
+  } catch (const Xapian::Error& e) {
+    return InternalError("committing the keyword index", e);
+  }
+}
+
+absl::StatusOr<KeywordResult> KeywordIndex::Search(const KeywordQuery& request) const {
+  if (request.offset < 0 || request.limit < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("offset ", request.offset, " and limit ", request.limit, " must not be negative"));
+  }
+  const KeywordIndexOptions& options = impl_->options;
+  Xapian::Query query = TextQuery(request.tokens, "", options.unigram_weight);
+  if (query.empty()) return KeywordResult{};
+  Xapian::Query answer_query = TextQuery(request.tokens, kAnswerPrefix, options.unigram_weight);
+  if (!answer_query.empty()) {
+    query = Xapian::Query(Xapian::Query::OP_OR, query,
+                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, answer_query, options.answer_weight));
+  }
+  Xapian::Query filter = FilterQuery(request.filters);
+  if (!filter.empty()) query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter);
+
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<Impl::Reader> reader;
+    try {
+      reader = impl_->AcquireReader();
+      KeywordResult result = impl_->SearchWith(*reader, query, request);
+      impl_->ReleaseReader(std::move(reader));
+      return result;
+    } catch (const Xapian::DatabaseModifiedError& e) {
+      // The writer committed twice while we read: the blocks we were reading
+      // were recycled. Reopen (on the next attempt) and search again.
+      if (attempt >= kMaxSearchAttempts) {
+        return absl::UnavailableError(absl::StrCat("keyword index changed during the search ", attempt,
+                                                   " times; retry: ", e.get_description()));
+      }
+      if (reader != nullptr) {
+        reader->generation = 0;
+        impl_->ReleaseReader(std::move(reader));
+      }
+    } catch (const Xapian::Error& e) {
+      // The handle may be in any state: drop it.
+      return InternalError("searching the keyword index", e);
+    }
+  }
+}
+
+}  // namespace zhiku

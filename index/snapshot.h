@@ -23,6 +23,8 @@ struct IndexedEntry {
   Entry entry;
   // Normalize() of the question (index 0) and of each variant (1..n).
   std::vector<std::string> normalized_phrasings;
+  // Normalize() of the answer (indexed as the low-weight answer document).
+  std::string normalized_answer;
 
   // The display text of phrasing `i` (0 = question, i = variants[i - 1]).
   const std::string& phrasing(size_t i) const {

@@ -1,1 +1,44 @@
-// placeholder
+#include "service/convert.h"
+
+namespace zhiku {
+
+Entry FromProto(const v1::Entry& proto) {
+  Entry entry;
+  entry.id = proto.id();
+  entry.question = proto.question();
+  entry.variants.assign(proto.variants().begin(), proto.variants().end());
+  entry.answer = proto.answer();
+  entry.category = proto.category();
+  entry.tags.assign(proto.tags().begin(), proto.tags().end());
+  entry.locale = proto.locale();
+  entry.channel = proto.channel();
+  return entry;
+}
+
+void ToProto(const Entry& entry, v1::Entry* proto) {
+  proto->set_id(entry.id);
+  proto->set_question(entry.question);
+  proto->mutable_variants()->Assign(entry.variants.begin(), entry.variants.end());
+  proto->set_answer(entry.answer);
+  proto->set_category(entry.category);
+  proto->mutable_tags()->Assign(entry.tags.begin(), entry.tags.end());
+  proto->set_locale(entry.locale);
+  proto->set_channel(entry.channel);
+  proto->set_version(entry.version);
+  proto->set_create_time_ms(entry.created_at_ms);
+  proto->set_update_time_ms(entry.updated_at_ms);
+}
+
+v1::MatchedField ToProto(MatchedField field) {
+  switch (field) {
+    case MatchedField::kQuestion:
+      return v1::MATCHED_FIELD_QUESTION;
+    case MatchedField::kVariant:
+      return v1::MATCHED_FIELD_VARIANT;
+    case MatchedField::kAnswer:
+      return v1::MATCHED_FIELD_ANSWER;
+  }
+  return v1::MATCHED_FIELD_UNSPECIFIED;
+}
+
+}  // namespace zhiku

@@ -1,1 +1,220 @@
-// placeholder
+#include "service/knowledge_service.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "index/status_macros.h"
+#include "service/convert.h"
+#include "service/search_service.h"
+#include "service/status_util.h"
+
+namespace zhiku {
+namespace {
+
+// One parsed, valid import line waiting for its batch to be stored.
+struct PendingLine {
+  int64_t line_number = 0;
+  Entry entry;
+};
+
+class Importer {
+ public:
+  Importer(KnowledgeBase& kb, const RequestLimits& limits, v1::ImportEntriesResponse* response)
+      : kb_(kb), limits_(limits), response_(response) {}
+
+  absl::Status AddLine(int64_t line_number, const std::string& line) {
+    response_->set_lines_received(response_->lines_received() + 1);
+    if (absl::StripAsciiWhitespace(line).empty()) {
+      response_->set_blank_lines(response_->blank_lines() + 1);
+      return absl::OkStatus();
+    }
+    if (line.size() > limits_.max_import_line_bytes) {
+      Fail(line_number, "", absl::StrCat("line is ", WithThousands(line.size()), " bytes; the limit is ",
+                                         WithThousands(limits_.max_import_line_bytes)));
+      return absl::OkStatus();
+    }
+    if (absl::Status utf8 = ValidateUtf8(line, "line"); !utf8.ok()) {
+      Fail(line_number, "", std::string(utf8.message()));
+      return absl::OkStatus();
+    }
+    absl::StatusOr<Entry> entry = EntryFromJsonLine(line);
+    if (!entry.ok()) {
+      Fail(line_number, "", std::string(entry.status().message()));
+      return absl::OkStatus();
+    }
+    if (entry->id.empty()) {
+      Fail(line_number, "", "\"id\" is missing; import upserts by id, so every line needs one");
+      return absl::OkStatus();
+    }
+    if (absl::Status valid = ValidateEntry(*entry); !valid.ok()) {
+      Fail(line_number, entry->id, std::string(valid.message()));
+      return absl::OkStatus();
+    }
+    auto [it, inserted] = first_line_of_id_.try_emplace(entry->id, line_number);
+    if (!inserted) {
+      Fail(line_number, entry->id,
+           absl::StrCat("duplicate id '", entry->id, "': line ", it->second, " has it already; this line is skipped"));
+      return absl::OkStatus();
+    }
+    pending_.push_back({line_number, *std::move(entry)});
+    if (pending_.size() >= static_cast<size_t>(KnowledgeServiceImpl::kImportBatch)) return Flush();
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() {
+    if (pending_.empty()) return absl::OkStatus();
+    std::vector<Entry> entries;
+    entries.reserve(pending_.size());
+    for (PendingLine& line : pending_) entries.push_back(line.entry);
+    ZHIKU_ASSIGN_OR_RETURN(std::vector<UpsertOutcome> outcomes, kb_.UpsertEntries(std::move(entries)));
+    for (size_t i = 0; i < outcomes.size() && i < pending_.size(); ++i) {
+      const UpsertOutcome& outcome = outcomes[i];
+      if (!outcome.status.ok()) {
+        Fail(pending_[i].line_number, pending_[i].entry.id, std::string(outcome.status.message()));
+      } else if (outcome.created) {
+        response_->set_created(response_->created() + 1);
+      } else {
+        response_->set_updated(response_->updated() + 1);
+      }
+    }
+    pending_.clear();
+    return absl::OkStatus();
+  }
+
+ private:
+  void Fail(int64_t line_number, const std::string& id, std::string message) {
+    response_->set_failed(response_->failed() + 1);
+    if (response_->errors_size() >= KnowledgeServiceImpl::kMaxReportedErrors) return;
+    v1::ImportError* error = response_->add_errors();
+    error->set_line_number(line_number);
+    error->set_id(id);
+    error->set_message(std::move(message));
+  }
+
+  KnowledgeBase& kb_;
+  const RequestLimits& limits_;
+  v1::ImportEntriesResponse* response_;
+  std::vector<PendingLine> pending_;
+  absl::flat_hash_map<std::string, int64_t> first_line_of_id_;
+};
+
+}  // namespace
+
+grpc::Status KnowledgeServiceImpl::CreateEntry(grpc::ServerContext* context, const v1::CreateEntryRequest* request,
+                                               v1::Entry* response) {
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<Entry> created = kb_->CreateEntry(FromProto(request->entry()));
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  ToProto(*created, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status KnowledgeServiceImpl::GetEntry(grpc::ServerContext*, const v1::GetEntryRequest* request,
+                                            v1::Entry* response) {
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = ValidateEntryId(request->id(), limits_); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<Entry> entry = kb_->GetEntry(request->id());
+  if (!entry.ok()) return ToGrpcStatus(entry.status());
+  ToProto(*entry, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status KnowledgeServiceImpl::UpdateEntry(grpc::ServerContext* context, const v1::UpdateEntryRequest* request,
+                                               v1::Entry* response) {
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = ValidateEntryId(request->entry().id(), limits_); !s.ok()) return ToGrpcStatus(s);
+  if (request->expected_version() < 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("expected_version is ", request->expected_version(), "; it must be >= 0 (0 = any version)")));
+  }
+  if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<Entry> updated = kb_->UpdateEntry(FromProto(request->entry()), request->expected_version());
+  if (!updated.ok()) return ToGrpcStatus(updated.status());
+  ToProto(*updated, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status KnowledgeServiceImpl::DeleteEntry(grpc::ServerContext* context, const v1::DeleteEntryRequest* request,
+                                               v1::DeleteEntryResponse*) {
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = ValidateEntryId(request->id(), limits_); !s.ok()) return ToGrpcStatus(s);
+  if (request->expected_version() < 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("expected_version is ", request->expected_version(), "; it must be >= 0 (0 = any version)")));
+  }
+  if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(kb_->DeleteEntry(request->id(), request->expected_version()));
+}
+
+grpc::Status KnowledgeServiceImpl::ListEntries(grpc::ServerContext*, const v1::ListEntriesRequest* request,
+                                               v1::ListEntriesResponse* response) {
+  absl::StatusOr<ListEntriesRequest> parsed = ParseListEntriesRequest(*request, limits_);
+  if (!parsed.ok()) return ToGrpcStatus(parsed.status());
+  absl::StatusOr<ListEntriesResult> result = kb_->ListEntries(*parsed);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  for (const Entry& entry : result->entries) ToProto(entry, response->add_entries());
+  response->set_next_page_token(MakeListPageToken(result->next_after_id));
+  return grpc::Status::OK;
+}
+
+grpc::Status KnowledgeServiceImpl::ImportEntries(grpc::ServerContext* context,
+                                                 grpc::ServerReader<v1::ImportEntriesRequest>* reader,
+                                                 v1::ImportEntriesResponse* response) {
+  Importer importer(*kb_, limits_, response);
+  v1::ImportEntriesRequest request;
+  int64_t message_count = 0;
+  while (reader->Read(&request)) {
+    ++message_count;
+    if (message_count == 1) {
+      if (absl::Status s = CheckKnowledgeBase(request.knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+    }
+    if (message_count % 64 == 0) {
+      if (absl::Status s = CheckCallAlive(context); !s.ok()) {
+        // Keep what was validated so far: the client may not see the reply,
+        // but every stored line stays a consistent upsert.
+        (void)importer.Flush();
+        return ToGrpcStatus(s);
+      }
+    }
+    const int64_t line_number = request.line_number() > 0 ? request.line_number() : message_count;
+    if (absl::Status s = importer.AddLine(line_number, request.jsonl_line()); !s.ok()) return ToGrpcStatus(s);
+  }
+  return ToGrpcStatus(importer.Flush());
+}
+
+grpc::Status KnowledgeServiceImpl::ExportEntries(grpc::ServerContext* context, const v1::ExportEntriesRequest* request,
+                                                 grpc::ServerWriter<v1::ExportEntriesResponse>* writer) {
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<Filters> filters = ParseFilters(request->filters(), limits_);
+  if (!filters.ok()) return ToGrpcStatus(filters.status());
+  // Page through the store rather than holding one read open while a slow
+  // client drains the stream: writers are never held up by an export.
+  ListEntriesRequest page;
+  page.filters = *std::move(filters);
+  page.limit = kExportBatch;
+  absl::Status status;
+  while (true) {
+    if (status = CheckCallAlive(context); !status.ok()) break;
+    absl::StatusOr<ListEntriesResult> result = kb_->ListEntries(page);
+    if (!result.ok()) {
+      status = result.status();
+      break;
+    }
+    v1::ExportEntriesResponse batch;
+    for (const Entry& entry : result->entries) ToProto(entry, batch.add_entries());
+    if (batch.entries_size() > 0 && !writer->Write(batch)) {
+      status = absl::CancelledError("the client stopped reading the export");
+      break;
+    }
+    if (result->next_after_id.empty()) break;
+    page.after_id = result->next_after_id;
+  }
+  return ToGrpcStatus(status);
+}
+
+}  // namespace zhiku

@@ -1,1 +1,191 @@
-// placeholder
+#include "service/validation.h"
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "index/status_macros.h"
+
+namespace zhiku {
+namespace {
+
+// FNV-1a: binds a page token to the request it continues.
+uint64_t Fingerprint(const v1::SearchRequest& request) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](absl::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  mix(request.query());
+  for (const v1::FieldFilter& f : request.filters()) {
+    mix(f.field());
+    for (const std::string& v : f.values()) mix(v);
+  }
+  return h;
+}
+
+absl::Status CheckPageSize(int value, int max, absl::string_view field) {
+  if (value < 0 || value > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", value, "; it must be between 1 and ", WithThousands(max), " (0 = default)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string WithThousands(int64_t n) {
+  std::string digits = absl::StrCat(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+absl::Status CheckKnowledgeBase(const std::string& name) {
+  if (name.empty() || name == "default") return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("knowledge base '", name.substr(0, 64),
+                                          "' does not exist; this server serves only 'default'"));
+}
+
+absl::StatusOr<Filters> ParseFilters(const google::protobuf::RepeatedPtrField<v1::FieldFilter>& filters,
+                                     const RequestLimits& limits) {
+  if (filters.size() > static_cast<int>(limits.max_filters)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(filters.size(), " filters given; the limit is ", limits.max_filters));
+  }
+  Filters out;
+  for (const v1::FieldFilter& filter : filters) {
+    ZHIKU_RETURN_IF_ERROR(ValidateUtf8(filter.field(), "filter field"));
+    if (filter.values_size() > static_cast<int>(limits.max_filter_values)) {
+      return absl::InvalidArgumentError(absl::StrCat("filter '", filter.field(), "' has ", filter.values_size(),
+                                                     " values; the limit is ", limits.max_filter_values));
+    }
+    for (const std::string& value : filter.values()) {
+      ZHIKU_RETURN_IF_ERROR(ValidateUtf8(value, absl::StrCat("value of filter '", filter.field(), "'")));
+    }
+    ZHIKU_RETURN_IF_ERROR(AddFilter(filter.field(), {filter.values().begin(), filter.values().end()}, &out));
+  }
+  return out;
+}
+
+std::string MakeSearchPageToken(const v1::SearchRequest& request, int offset) {
+  return absl::WebSafeBase64Escape(absl::StrCat("s1:", offset, ":", Fingerprint(request)));
+}
+
+absl::StatusOr<SearchRequest> ParseSearchRequest(const v1::SearchRequest& request, const RequestLimits& limits) {
+  ZHIKU_RETURN_IF_ERROR(CheckKnowledgeBase(request.knowledge_base()));
+  if (request.query().size() > limits.max_query_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("query is ", WithThousands(request.query().size()),
+                                                   " bytes; the limit is ", WithThousands(limits.max_query_bytes)));
+  }
+  ZHIKU_RETURN_IF_ERROR(ValidateUtf8(request.query(), "query"));
+  SearchRequest out;
+  out.query = request.query();
+  ZHIKU_ASSIGN_OR_RETURN(out.filters, ParseFilters(request.filters(), limits));
+  ZHIKU_RETURN_IF_ERROR(CheckPageSize(request.page_size(), limits.max_page_size, "page_size"));
+  out.limit = request.page_size() == 0 ? limits.default_page_size : request.page_size();
+
+  if (!request.page_token().empty() && request.offset() != 0) {
+    return absl::InvalidArgumentError("give either page_token or offset, not both");
+  }
+  int offset = request.offset();
+  if (!request.page_token().empty()) {
+    std::string raw;
+    std::vector<absl::string_view> parts;
+    if (absl::WebSafeBase64Unescape(request.page_token(), &raw)) parts = absl::StrSplit(raw, ':');
+    uint64_t fingerprint = 0;
+    if (parts.size() != 3 || parts[0] != "s1" || !absl::SimpleAtoi(parts[1], &offset) ||
+        !absl::SimpleAtoi(parts[2], &fingerprint)) {
+      return absl::InvalidArgumentError("page_token is malformed; pass next_page_token from a previous response");
+    }
+    if (fingerprint != Fingerprint(request)) {
+      return absl::InvalidArgumentError(
+          "page_token belongs to a different query or filters; start again without a page_token");
+    }
+  }
+  if (offset < 0 || offset > limits.max_offset) {
+    return absl::InvalidArgumentError(absl::StrCat("offset is ", offset, "; it must be between 0 and ",
+                                                   WithThousands(limits.max_offset)));
+  }
+  out.offset = offset;
+
+  const v1::HighlightOptions& highlight = request.highlight();
+  for (const auto& [tag, name] : {std::pair{&highlight.pre_tag(), "highlight.pre_tag"},
+                                  std::pair{&highlight.post_tag(), "highlight.post_tag"}}) {
+    if (tag->size() > limits.max_tag_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " is ", tag->size(), " bytes; the limit is ", limits.max_tag_bytes));
+    }
+    ZHIKU_RETURN_IF_ERROR(ValidateUtf8(*tag, name));
+  }
+  if (!highlight.pre_tag().empty()) out.highlight.pre_tag = highlight.pre_tag();
+  if (!highlight.post_tag().empty()) out.highlight.post_tag = highlight.post_tag();
+  if (highlight.snippet_chars() < 0 || highlight.snippet_chars() > limits.max_snippet_chars) {
+    return absl::InvalidArgumentError(absl::StrCat("highlight.snippet_chars is ", highlight.snippet_chars(),
+                                                   "; it must be between 0 and ", limits.max_snippet_chars));
+  }
+  out.answer_snippet_chars =
+      highlight.snippet_chars() == 0 ? limits.default_snippet_chars : highlight.snippet_chars();
+  return out;
+}
+
+absl::StatusOr<SuggestQuery> ParseSuggestRequest(const v1::SuggestRequest& request, const RequestLimits& limits) {
+  ZHIKU_RETURN_IF_ERROR(CheckKnowledgeBase(request.knowledge_base()));
+  if (request.prefix().size() > limits.max_prefix_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("prefix is ", WithThousands(request.prefix().size()),
+                                                   " bytes; the limit is ", limits.max_prefix_bytes));
+  }
+  ZHIKU_RETURN_IF_ERROR(ValidateUtf8(request.prefix(), "prefix"));
+  if (request.limit() < 0 || request.limit() > limits.max_suggestions) {
+    return absl::InvalidArgumentError(absl::StrCat("limit is ", request.limit(), "; it must be between 1 and ",
+                                                   limits.max_suggestions, " (0 = default)"));
+  }
+  SuggestQuery out;
+  out.prefix = request.prefix();
+  out.limit = request.limit() == 0 ? limits.default_suggestions : request.limit();
+  ZHIKU_ASSIGN_OR_RETURN(out.filters, ParseFilters(request.filters(), limits));
+  return out;
+}
+
+std::string MakeListPageToken(const std::string& after_id) {
+  return after_id.empty() ? "" : absl::WebSafeBase64Escape(absl::StrCat("l1:", after_id));
+}
+
+absl::StatusOr<ListEntriesRequest> ParseListEntriesRequest(const v1::ListEntriesRequest& request,
+                                                           const RequestLimits& limits) {
+  ZHIKU_RETURN_IF_ERROR(CheckKnowledgeBase(request.knowledge_base()));
+  ListEntriesRequest out;
+  ZHIKU_ASSIGN_OR_RETURN(out.filters, ParseFilters(request.filters(), limits));
+  ZHIKU_RETURN_IF_ERROR(CheckPageSize(request.page_size(), limits.max_list_page_size, "page_size"));
+  out.limit = request.page_size() == 0 ? limits.default_list_page_size : request.page_size();
+  if (!request.page_token().empty()) {
+    std::string raw;
+    if (!absl::WebSafeBase64Unescape(request.page_token(), &raw) || !absl::StartsWith(raw, "l1:")) {
+      return absl::InvalidArgumentError("page_token is malformed; pass next_page_token from a previous response");
+    }
+    out.after_id = raw.substr(3);
+  }
+  return out;
+}
+
+absl::Status ValidateEntryId(const std::string& id, const RequestLimits& limits) {
+  if (id.empty()) return absl::InvalidArgumentError("id is empty; pass the id of an entry");
+  if (id.size() > limits.max_id_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("id is ", WithThousands(id.size()), " bytes; the limit is ", limits.max_id_bytes));
+  }
+  return ValidateUtf8(id, "id");
+}
+
+}  // namespace zhiku

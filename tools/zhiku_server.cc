@@ -1,1 +1,78 @@
-int main() { return 0; }
+// zhiku-server: serves one knowledge base over gRPC.
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "index/logging.h"
+#include "service/server.h"
+
+ABSL_FLAG(std::string, data_dir, "", "Directory holding the knowledge base (zhiku.db) and its indexes; created if absent. Required.");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT to serve gRPC on; port 0 picks a free port.");
+ABSL_FLAG(int, max_threads, 0, "Upper bound of threads serving calls; 0 = 4 x cores.");
+ABSL_FLAG(int, max_message_bytes, 4 << 20, "Largest request message accepted, in bytes.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "On SIGTERM/SIGINT, how long in-flight calls may run before they are cancelled.");
+ABSL_FLAG(std::string, opencc_dir, "/usr/share/opencc", "Directory of OpenCC's t2s.json and s2t.json.");
+ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving (for scripts using port 0).");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves a Zhiku knowledge base over gRPC (zhiku.v1.SearchService, zhiku.v1.KnowledgeService,\n"
+      "grpc.health.v1.Health, server reflection).\n\n"
+      "  zhiku-server --data_dir=DIR [--listen=127.0.0.1:50051]\n\n"
+      "Stops gracefully on SIGTERM or SIGINT. Logs go to stderr.");
+  absl::ParseCommandLine(argc, argv);
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "zhiku-server: --data_dir is required (a directory for the knowledge base; it is created if absent)\n");
+    return 1;
+  }
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  zhiku::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.knowledge_base.data_dir = data_dir;
+  options.knowledge_base.opencc_dir = absl::GetFlag(FLAGS_opencc_dir);
+  options.max_threads = absl::GetFlag(FLAGS_max_threads);
+  options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  absl::StatusOr<std::unique_ptr<zhiku::ZhikuServer>> server = zhiku::ZhikuServer::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "zhiku-server: %s\n", server.status().ToString().c_str());
+    return 2;
+  }
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty()) {
+    const std::string tmp = port_file + ".tmp";
+    if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+      std::fprintf(f, "%d\n", (*server)->port());
+      std::fclose(f);
+      std::rename(tmp.c_str(), port_file.c_str());
+    }
+  }
+
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  std::thread signal_waiter([&stop_signals, &server, grace] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    zhiku::Log(zhiku::LogLevel::kInfo, "server", absl::StrCat("received signal ", signal_number));
+    (*server)->Shutdown(grace);
+  });
+  (*server)->Wait();
+  signal_waiter.join();
+  server->reset();  // closes the knowledge base: indexer flushed, SQLite and Xapian closed
+  zhiku::Log(zhiku::LogLevel::kInfo, "server", "stopped");
+  return 0;
+}

@@ -1,0 +1,47 @@
+// zhiku.v1.KnowledgeService: entry management and JSONL import/export.
+#ifndef ZHIKU_SERVICE_KNOWLEDGE_SERVICE_H_
+#define ZHIKU_SERVICE_KNOWLEDGE_SERVICE_H_
+
+#include "index/knowledge_base.h"
+#include "service/validation.h"
+#include "zhiku/v1/knowledge.grpc.pb.h"
+
+namespace zhiku {
+
+class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
+ public:
+  // `kb` must outlive the service.
+  KnowledgeServiceImpl(KnowledgeBase* kb, RequestLimits limits) : kb_(kb), limits_(limits) {}
+
+  grpc::Status CreateEntry(grpc::ServerContext* context, const v1::CreateEntryRequest* request,
+                           v1::Entry* response) override;
+  grpc::Status GetEntry(grpc::ServerContext* context, const v1::GetEntryRequest* request,
+                        v1::Entry* response) override;
+  grpc::Status UpdateEntry(grpc::ServerContext* context, const v1::UpdateEntryRequest* request,
+                           v1::Entry* response) override;
+  grpc::Status DeleteEntry(grpc::ServerContext* context, const v1::DeleteEntryRequest* request,
+                           v1::DeleteEntryResponse* response) override;
+  grpc::Status ListEntries(grpc::ServerContext* context, const v1::ListEntriesRequest* request,
+                           v1::ListEntriesResponse* response) override;
+  // Lines are parsed and validated as they arrive and stored in batches of
+  // kImportBatch (one transaction each). The first occurrence of an id wins;
+  // later lines with the same id are reported. If the call is cancelled or
+  // its deadline passes, batches already stored stay stored.
+  grpc::Status ImportEntries(grpc::ServerContext* context,
+                             grpc::ServerReader<v1::ImportEntriesRequest>* reader,
+                             v1::ImportEntriesResponse* response) override;
+  grpc::Status ExportEntries(grpc::ServerContext* context, const v1::ExportEntriesRequest* request,
+                             grpc::ServerWriter<v1::ExportEntriesResponse>* writer) override;
+
+  static constexpr int kImportBatch = 500;
+  static constexpr int kMaxReportedErrors = 100;
+  static constexpr int kExportBatch = 100;
+
+ private:
+  KnowledgeBase* const kb_;
+  const RequestLimits limits_;
+};
+
+}  // namespace zhiku
+
+#endif  // ZHIKU_SERVICE_KNOWLEDGE_SERVICE_H_

@@ -1,0 +1,32 @@
+// zhiku.v1.SearchService: thin handlers over KnowledgeBase.
+#ifndef ZHIKU_SERVICE_SEARCH_SERVICE_H_
+#define ZHIKU_SERVICE_SEARCH_SERVICE_H_
+
+#include "index/knowledge_base.h"
+#include "service/validation.h"
+#include "zhiku/v1/search.grpc.pb.h"
+
+namespace zhiku {
+
+// Cancelled if the client went away, DeadlineExceeded if its deadline has
+// passed, OK otherwise. Handlers call it before expensive steps.
+absl::Status CheckCallAlive(grpc::ServerContext* context);
+
+class SearchServiceImpl final : public v1::SearchService::Service {
+ public:
+  // `kb` must outlive the service.
+  SearchServiceImpl(KnowledgeBase* kb, RequestLimits limits) : kb_(kb), limits_(limits) {}
+
+  grpc::Status Search(grpc::ServerContext* context, const v1::SearchRequest* request,
+                      v1::SearchResponse* response) override;
+  grpc::Status Suggest(grpc::ServerContext* context, const v1::SuggestRequest* request,
+                       v1::SuggestResponse* response) override;
+
+ private:
+  KnowledgeBase* const kb_;
+  const RequestLimits limits_;
+};
+
+}  // namespace zhiku
+
+#endif  // ZHIKU_SERVICE_SEARCH_SERVICE_H_

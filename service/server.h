@@ -1,0 +1,59 @@
+// ZhikuServer: the knowledge base served over gRPC on one address, with the
+// standard health service and server reflection. No gRPC headers here: this
+// header is included by tools and tests that should compile fast.
+#ifndef ZHIKU_SERVICE_SERVER_H_
+#define ZHIKU_SERVICE_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "index/knowledge_base.h"
+#include "service/validation.h"
+
+namespace zhiku {
+
+struct ServerOptions {
+  // HOST:PORT; port 0 picks a free port (see ZhikuServer::port()).
+  std::string listen = "127.0.0.1:50051";
+  KnowledgeBaseOptions knowledge_base;
+  RequestLimits limits;
+  // Largest request message accepted, in bytes.
+  int max_receive_message_bytes = 4 << 20;
+  // Upper bound of threads serving calls (gRPC sync server); 0 = 4 x cores.
+  int max_threads = 0;
+};
+
+class ZhikuServer {
+ public:
+  // Opens the knowledge base and starts serving. Errors: the knowledge base's
+  // (see KnowledgeBase::Open), Unavailable if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<ZhikuServer>> Start(const ServerOptions& options);
+
+  // Shuts down (if not yet) and closes the knowledge base.
+  ~ZhikuServer();
+
+  // The port actually bound.
+  int port() const;
+  std::string address() const;
+
+  // Stops accepting calls, lets in-flight calls finish for up to `grace`,
+  // then cancels the rest. The health status turns NOT_SERVING first.
+  // Thread-safe; later calls do nothing.
+  void Shutdown(absl::Duration grace);
+
+  // Blocks until Shutdown has completed.
+  void Wait();
+
+  KnowledgeBase& knowledge_base();
+
+ private:
+  struct Impl;
+  explicit ZhikuServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zhiku
+
+#endif  // ZHIKU_SERVICE_SERVER_H_

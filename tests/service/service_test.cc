@@ -1,0 +1,362 @@
+// The gRPC services through a real channel to a ZhikuServer on 127.0.0.1.
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "service/server.h"
+#include "tests/test_util.h"
+#include "zhiku/v1/knowledge.grpc.pb.h"
+#include "zhiku/v1/search.grpc.pb.h"
+
+namespace zhiku {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kKb[] = {
+    R"({"id":"returns-how-to","question":"怎么申请退货？","variants":["退货流程是什么","东西不想要了怎么退"],"answer":"在「我的订单」中选择订单，点击「申请退货」，7天内可无理由退货。","category":"returns","tags":["退货"],"locale":"zh-CN","channel":"all"})",
+    R"({"id":"refund-time","question":"退款多久到账？","variants":["钱什么时候退回来","退款一直没到"],"answer":"退款审核通过后1-3个工作日原路退回。","category":"refunds","tags":["退款"],"locale":"zh-CN","channel":"all"})",
+    R"({"id":"shipping-fee","question":"运费怎么算？","variants":["包邮吗","邮费多少钱"],"answer":"订单满99元包邮，不满99元收取运费8元。","category":"shipping","tags":["运费"],"locale":"zh-CN","channel":"app"})",
+    R"({"id":"invoice-e","question":"怎么开电子发票？","variants":["发票在哪里开","我要开发票"],"answer":"订单完成后在订单详情点击「申请发票」。","category":"invoices","tags":["发票"],"locale":"zh-CN","channel":"web"})",
+    R"({"id":"track-en","question":"How can I track my package?","variants":["where is my order","tracking number"],"answer":"Open My Orders and tap Track to see the courier's updates.","category":"shipping","tags":["tracking"],"locale":"en","channel":"all"})",
+    R"({"id":"refund-en","question":"How do I get a refund?","variants":["I want my money back","refund request"],"answer":"Request a refund from the order page; it reaches your card in 1-3 business days.","category":"refunds","tags":["refund"],"locale":"en","channel":"all"})",
+};
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.knowledge_base.data_dir = dir_.Sub("data");
+    auto server = ZhikuServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+    search_ = v1::SearchService::NewStub(channel_);
+    knowledge_ = v1::KnowledgeService::NewStub(channel_);
+  }
+
+  v1::ImportEntriesResponse Import(const std::vector<std::string>& lines) {
+    grpc::ClientContext context;
+    v1::ImportEntriesResponse response;
+    auto writer = knowledge_->ImportEntries(&context, &response);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      v1::ImportEntriesRequest request;
+      request.set_jsonl_line(lines[i]);
+      request.set_line_number(static_cast<int64_t>(i + 1));
+      EXPECT_TRUE(writer->Write(request));
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  void ImportSample() {
+    v1::ImportEntriesResponse response = Import({std::begin(kKb), std::end(kKb)});
+    ASSERT_EQ(response.created(), static_cast<int64_t>(std::size(kKb)));
+    ZHIKU_ASSERT_OK(server_->knowledge_base().WaitUntilSearchable(absl::Seconds(5)));
+  }
+
+  grpc::Status Search(const v1::SearchRequest& request, v1::SearchResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return search_->Search(&context, request, response);
+  }
+
+  v1::SearchResponse SearchFor(const std::string& query) {
+    v1::SearchRequest request;
+    request.set_query(query);
+    v1::SearchResponse response;
+    grpc::Status status = Search(request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  zhiku::testing::TempDir dir_;
+  std::unique_ptr<ZhikuServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::SearchService::Stub> search_;
+  std::unique_ptr<v1::KnowledgeService::Stub> knowledge_;
+};
+
+TEST_F(ServiceTest, HealthServiceReportsServing) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(health->Check(&context, request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(ServiceTest, TraditionalQueryFindsSimplifiedEntryWithTraditionalHighlight) {
+  ImportSample();
+  v1::SearchResponse response = SearchFor("如何退貨");
+  ASSERT_GE(response.hits_size(), 1);
+  EXPECT_EQ(response.hits(0).entry().id(), "returns-how-to");
+  EXPECT_TRUE(response.traditional_query());
+  EXPECT_THAT(response.hits(0).highlighted_text(), HasSubstr("<em>退貨</em>"));
+  EXPECT_EQ(response.hits(0).rank(), 1);
+}
+
+TEST_F(ServiceTest, ParaphrasesFindTheReturnsEntry) {
+  ImportSample();
+  for (const char* query : {"怎么退货", "退货流程", "不想要了 怎么退"}) {
+    v1::SearchResponse response = SearchFor(query);
+    ASSERT_GE(response.hits_size(), 1) << query;
+    EXPECT_EQ(response.hits(0).entry().id(), "returns-how-to") << query;
+  }
+}
+
+TEST_F(ServiceTest, EnglishQueryIsStemmedAndReportsMatchedVariant) {
+  ImportSample();
+  v1::SearchResponse response = SearchFor("tracking my packages");
+  ASSERT_GE(response.hits_size(), 1);
+  EXPECT_EQ(response.hits(0).entry().id(), "track-en");
+  v1::SearchResponse variant = SearchFor("money back");
+  ASSERT_GE(variant.hits_size(), 1);
+  EXPECT_EQ(variant.hits(0).entry().id(), "refund-en");
+  EXPECT_EQ(variant.hits(0).matched_field(), v1::MATCHED_FIELD_VARIANT);
+  EXPECT_EQ(variant.hits(0).matched_text(), "I want my money back");
+}
+
+TEST_F(ServiceTest, FiltersRestrictResultsAndUnknownFieldIsRejected) {
+  ImportSample();
+  v1::SearchRequest request;
+  request.set_query("退款 退货");
+  v1::FieldFilter* filter = request.add_filters();
+  filter->set_field("category");
+  filter->add_values("refunds");
+  v1::SearchResponse response;
+  ASSERT_TRUE(Search(request, &response).ok());
+  ASSERT_GE(response.hits_size(), 1);
+  for (const v1::SearchHit& hit : response.hits()) EXPECT_EQ(hit.entry().category(), "refunds");
+
+  filter->set_field("colour");
+  grpc::Status status = Search(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("colour"));
+  EXPECT_THAT(status.error_message(), HasSubstr("category"));
+}
+
+TEST_F(ServiceTest, PageTokenContinuesTheResultList) {
+  ImportSample();
+  v1::SearchRequest request;
+  request.set_query("怎么 退 发票 运费 how");
+  request.set_page_size(2);
+  v1::SearchResponse first;
+  ASSERT_TRUE(Search(request, &first).ok());
+  ASSERT_EQ(first.hits_size(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+  request.set_page_token(first.next_page_token());
+  v1::SearchResponse second;
+  ASSERT_TRUE(Search(request, &second).ok());
+  ASSERT_GE(second.hits_size(), 1);
+  EXPECT_EQ(second.hits(0).rank(), 3);
+  for (const auto& a : first.hits())
+    for (const auto& b : second.hits()) EXPECT_NE(a.entry().id(), b.entry().id());
+
+  request.set_query("another query");
+  grpc::Status status = Search(request, &second);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ServiceTest, BadQueriesGetClearErrors) {
+  ImportSample();
+  v1::SearchResponse response;
+  // Empty and punctuation-only queries are fine and find nothing.
+  for (const char* query : {"", "？？！", "   "}) {
+    v1::SearchRequest request;
+    request.set_query(query);
+    ASSERT_TRUE(Search(request, &response).ok()) << query;
+    EXPECT_EQ(response.hits_size(), 0);
+  }
+  v1::SearchRequest huge;
+  huge.set_query(std::string(1 << 20, 'a'));
+  grpc::Status status = Search(huge, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("1,048,576 bytes; the limit is 4,096"));
+
+  v1::SearchRequest big_page;
+  big_page.set_query("退货");
+  big_page.set_page_size(1000);
+  status = Search(big_page, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("page_size"));
+}
+
+TEST_F(ServiceTest, InvalidUtf8QueryIsRejectedAndServerStaysUp) {
+  ImportSample();
+  v1::SearchRequest request;
+  request.set_query(std::string("\xe9\x80\x80\xff\xfe", 5));
+  v1::SearchResponse response;
+  grpc::Status status = Search(request, &response);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  // The server still answers.
+  EXPECT_GE(SearchFor("退货").hits_size(), 1);
+}
+
+TEST_F(ServiceTest, MessageOverTheSizeLimitIsRejected) {
+  v1::SearchRequest request;
+  request.set_query(std::string(5 << 20, 'a'));
+  v1::SearchResponse response;
+  grpc::Status status = Search(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(ServiceTest, ExpiredDeadlineIsHonoured) {
+  ImportSample();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() - std::chrono::milliseconds(1));
+  v1::SearchRequest request;
+  request.set_query("退货");
+  v1::SearchResponse response;
+  EXPECT_EQ(search_->Search(&context, request, &response).error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+TEST_F(ServiceTest, CreatedEntryIsSearchableWithinOneSecond) {
+  ImportSample();
+  grpc::ClientContext context;
+  v1::CreateEntryRequest request;
+  request.mutable_entry()->set_question("礼品卡怎么使用？");
+  request.mutable_entry()->add_variants("礼品卡余额怎么用");
+  request.mutable_entry()->set_answer("在结算页选择礼品卡抵扣。");
+  v1::Entry created;
+  ASSERT_TRUE(knowledge_->CreateEntry(&context, request, &created).ok());
+  EXPECT_FALSE(created.id().empty());
+  EXPECT_EQ(created.version(), 1);
+  const absl::Time start = absl::Now();
+  bool found = false;
+  while (!found && absl::Now() - start < absl::Seconds(1)) {
+    v1::SearchResponse response = SearchFor("礼品卡");
+    found = response.hits_size() > 0 && response.hits(0).entry().id() == created.id();
+    if (!found) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(found) << "not searchable within 1 s";
+}
+
+TEST_F(ServiceTest, UpdateWithStaleVersionIsAbortedAndDeleteRemovesFromSearch) {
+  ImportSample();
+  v1::Entry entry;
+  {
+    grpc::ClientContext context;
+    v1::GetEntryRequest request;
+    request.set_id("shipping-fee");
+    ASSERT_TRUE(knowledge_->GetEntry(&context, request, &entry).ok());
+  }
+  v1::UpdateEntryRequest update;
+  *update.mutable_entry() = entry;
+  update.mutable_entry()->set_answer("订单满88元包邮。");
+  update.set_expected_version(entry.version());
+  v1::Entry updated;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(knowledge_->UpdateEntry(&context, update, &updated).ok());
+    EXPECT_EQ(updated.version(), entry.version() + 1);
+  }
+  {
+    grpc::ClientContext context;  // a second editor with the old version
+    update.mutable_entry()->set_answer("lost update");
+    grpc::Status status = knowledge_->UpdateEntry(&context, update, &updated);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+  }
+  {
+    grpc::ClientContext context;
+    v1::DeleteEntryRequest request;
+    request.set_id("shipping-fee");
+    v1::DeleteEntryResponse response;
+    ASSERT_TRUE(knowledge_->DeleteEntry(&context, request, &response).ok());
+  }
+  ZHIKU_ASSERT_OK(server_->knowledge_base().WaitUntilSearchable(absl::Seconds(5)));
+  for (const v1::SearchHit& hit : SearchFor("运费 包邮").hits()) EXPECT_NE(hit.entry().id(), "shipping-fee");
+  grpc::ClientContext context;
+  v1::GetEntryRequest get;
+  get.set_id("shipping-fee");
+  EXPECT_EQ(knowledge_->GetEntry(&context, get, &entry).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, ImportReportsBadLinesWithNumbersAndStoresTheRest) {
+  std::vector<std::string> lines = {
+      kKb[0],
+      "{not json",
+      "",
+      R"({"id":"no-question","answer":"x"})",
+      std::string(R"({"id":"bad-utf8","question":"退)") + "\xff" + R"(货"})",
+      kKb[1],
+      R"({"id":"returns-how-to","question":"duplicate id"})",
+      R"({"id":"bad id!","question":"q"})",
+  };
+  v1::ImportEntriesResponse response = Import(lines);
+  EXPECT_EQ(response.lines_received(), 8);
+  EXPECT_EQ(response.created(), 2);
+  EXPECT_EQ(response.blank_lines(), 1);
+  EXPECT_EQ(response.failed(), 5);
+  std::vector<int64_t> error_lines;
+  for (const v1::ImportError& error : response.errors()) error_lines.push_back(error.line_number());
+  EXPECT_THAT(error_lines, ::testing::ElementsAre(2, 4, 5, 7, 8));
+  EXPECT_THAT(response.errors(3).message(), HasSubstr("line 1"));
+
+  // Re-import upserts: the entry is updated, not duplicated.
+  v1::ImportEntriesResponse again = Import({kKb[0]});
+  EXPECT_EQ(again.updated(), 1);
+  EXPECT_EQ(again.created(), 0);
+}
+
+TEST_F(ServiceTest, ExportStreamsEveryEntry) {
+  ImportSample();
+  grpc::ClientContext context;
+  v1::ExportEntriesRequest request;
+  auto reader = knowledge_->ExportEntries(&context, request);
+  v1::ExportEntriesResponse batch;
+  std::vector<std::string> ids;
+  while (reader->Read(&batch))
+    for (const v1::Entry& entry : batch.entries()) ids.push_back(entry.id());
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(ids.size(), std::size(kKb));
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+}
+
+TEST_F(ServiceTest, SuggestCompletesChineseAndEnglishPrefixes) {
+  ImportSample();
+  auto suggest = [&](const std::string& prefix) {
+    grpc::ClientContext context;
+    v1::SuggestRequest request;
+    request.set_prefix(prefix);
+    v1::SuggestResponse response;
+    EXPECT_TRUE(search_->Suggest(&context, request, &response).ok());
+    return response;
+  };
+  v1::SuggestResponse chinese = suggest("退货");
+  ASSERT_GE(chinese.suggestions_size(), 1);
+  EXPECT_EQ(chinese.suggestions(0).entry_id(), "returns-how-to");
+  v1::SuggestResponse english = suggest("how do i get a ref");
+  ASSERT_GE(english.suggestions_size(), 1);
+  EXPECT_EQ(english.suggestions(0).entry_id(), "refund-en");
+  grpc::ClientContext context;
+  v1::SuggestRequest too_many;
+  too_many.set_prefix("退");
+  too_many.set_limit(50);
+  v1::SuggestResponse response;
+  EXPECT_EQ(search_->Suggest(&context, too_many, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ServiceTest, UnknownKnowledgeBaseIsNotFound) {
+  v1::SearchRequest request;
+  request.set_query("退货");
+  request.set_knowledge_base("brand-b");
+  v1::SearchResponse response;
+  EXPECT_EQ(Search(request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace zhiku

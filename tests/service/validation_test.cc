@@ -1,0 +1,108 @@
+#include "service/validation.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace zhiku {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(WithThousands, GroupsDigits) {
+  EXPECT_EQ(WithThousands(0), "0");
+  EXPECT_EQ(WithThousands(999), "999");
+  EXPECT_EQ(WithThousands(4096), "4,096");
+  EXPECT_EQ(WithThousands(1048576), "1,048,576");
+  EXPECT_EQ(WithThousands(-70000), "-70,000");
+}
+
+struct BadSearchCase {
+  const char* name;
+  void (*mutate)(v1::SearchRequest*);
+  const char* message_part;
+};
+
+TEST(ParseSearchRequest, RejectsOutOfRangeRequestsNamingTheLimit) {
+  const BadSearchCase cases[] = {
+      {"long query", [](v1::SearchRequest* r) { r->set_query(std::string(5000, 'x')); }, "5,000 bytes; the limit is 4,096"},
+      {"invalid utf-8", [](v1::SearchRequest* r) { r->set_query("\xc3\x28"); }, "query"},
+      {"negative page size", [](v1::SearchRequest* r) { r->set_page_size(-1); }, "page_size"},
+      {"page size too big", [](v1::SearchRequest* r) { r->set_page_size(101); }, "between 1 and 100"},
+      {"offset too big", [](v1::SearchRequest* r) { r->set_offset(10001); }, "10,000"},
+      {"token and offset", [](v1::SearchRequest* r) { r->set_offset(5); r->set_page_token("abc"); }, "not both"},
+      {"garbage token", [](v1::SearchRequest* r) { r->set_page_token("!!!"); }, "malformed"},
+      {"unknown filter", [](v1::SearchRequest* r) { r->add_filters()->set_field("price"); }, "price"},
+      {"long pre tag", [](v1::SearchRequest* r) { r->mutable_highlight()->set_pre_tag(std::string(40, '<')); }, "pre_tag"},
+      {"snippet too long", [](v1::SearchRequest* r) { r->mutable_highlight()->set_snippet_chars(5000); }, "snippet_chars"},
+  };
+  for (const BadSearchCase& c : cases) {
+    v1::SearchRequest request;
+    request.set_query("退货");
+    c.mutate(&request);
+    absl::StatusOr<SearchRequest> parsed = ParseSearchRequest(request, RequestLimits{});
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << c.name;
+    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(c.message_part)) << c.name;
+  }
+}
+
+TEST(ParseSearchRequest, AppliesDefaultsAndFilters) {
+  v1::SearchRequest request;
+  request.set_query("退货");
+  v1::FieldFilter* filter = request.add_filters();
+  filter->set_field("tags");
+  filter->add_values("退货");
+  absl::StatusOr<SearchRequest> parsed = ParseSearchRequest(request, RequestLimits{});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->limit, 10);
+  EXPECT_EQ(parsed->offset, 0);
+  EXPECT_EQ(parsed->highlight.pre_tag, "<em>");
+  EXPECT_EQ(parsed->answer_snippet_chars, 120u);
+  EXPECT_THAT(parsed->filters.tags, ::testing::ElementsAre("退货"));
+}
+
+TEST(ParseSearchRequest, PageTokenRoundTripsAndIsBoundToTheQuery) {
+  v1::SearchRequest request;
+  request.set_query("发票");
+  request.set_page_token(MakeSearchPageToken(request, 20));
+  absl::StatusOr<SearchRequest> parsed = ParseSearchRequest(request, RequestLimits{});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->offset, 20);
+  request.set_query("退货");
+  EXPECT_EQ(ParseSearchRequest(request, RequestLimits{}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ParseSuggestRequest, ChecksPrefixAndLimit) {
+  v1::SuggestRequest request;
+  request.set_prefix(std::string(300, 'a'));
+  EXPECT_THAT(std::string(ParseSuggestRequest(request, RequestLimits{}).status().message()),
+              HasSubstr("the limit is 256"));
+  request.set_prefix("退");
+  request.set_limit(11);
+  EXPECT_EQ(ParseSuggestRequest(request, RequestLimits{}).status().code(), absl::StatusCode::kInvalidArgument);
+  request.set_limit(0);
+  absl::StatusOr<SuggestQuery> parsed = ParseSuggestRequest(request, RequestLimits{});
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->limit, 8);
+}
+
+TEST(ParseListEntriesRequest, PageTokenRoundTrips) {
+  v1::ListEntriesRequest request;
+  request.set_page_token(MakeListPageToken("refund-time"));
+  absl::StatusOr<ListEntriesRequest> parsed = ParseListEntriesRequest(request, RequestLimits{});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->after_id, "refund-time");
+  EXPECT_EQ(parsed->limit, 50);
+  request.set_page_size(1001);
+  EXPECT_EQ(ParseListEntriesRequest(request, RequestLimits{}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CheckKnowledgeBase, OnlyTheDefaultExists) {
+  EXPECT_TRUE(CheckKnowledgeBase("").ok());
+  EXPECT_TRUE(CheckKnowledgeBase("default").ok());
+  EXPECT_EQ(CheckKnowledgeBase("other").code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace zhiku
