@@ -33,8 +33,11 @@ struct HighlightTerms {
 };
 
 // Returns `display` with every matching stretch wrapped in pre/post tags
-// (adjacent matches merged into one stretch). The text between tags is the
-// original text, byte for byte. Thread-safe.
+// (adjacent matches merged into one stretch; characters that normalise to
+// nothing, such as zero-width spaces, right after a match belong to it). The
+// text between tags is the original text, byte for byte; nothing is escaped.
+// CJK bigrams and words (by stem) are matched always, CJK unigrams only if
+// terms.highlight_cjk_unigrams. Thread-safe.
 std::string Highlight(const TextNormalizer& normalizer, absl::string_view display,
                       const HighlightTerms& terms, const HighlightOptions& options);
 

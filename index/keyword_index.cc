@@ -78,8 +78,7 @@ int AddTextTerms(absl::string_view normalized, absl::string_view prefix, Xapian:
 
 // OR over the unique terms of `tokens` (with `prefix`), CJK unigrams scaled by
 // `unigram_weight`. Empty if there are no usable terms.
-Xapian::Query TextQuery(const std::vector<Token>& tokens, absl::string_view prefix,
-                        double unigram_weight) {
+Xapian::Query TextQuery(const std::vector<Token>& tokens, absl::string_view prefix, double unigram_weight) {
   std::vector<std::string> unigrams;
   std::vector<std::string> others;
   for (const Token& token : tokens) {
@@ -120,15 +119,18 @@ Xapian::Query FilterQuery(const Filters& filters) {
 
 absl::Status ValidateOptions(const KeywordIndexOptions& o) {
   if (!(o.k1 >= 0)) return absl::InvalidArgumentError(absl::StrCat("k1 is ", o.k1, "; it must be >= 0"));
-  if (!(o.b >= 0 && o.b <= 1)) return absl::InvalidArgumentError(absl::StrCat("b is ", o.b, "; it must be in [0, 1]"));
+  if (!(o.b >= 0 && o.b <= 1))
+    return absl::InvalidArgumentError(absl::StrCat("b is ", o.b, "; it must be in [0, 1]"));
   if (!(o.min_normlen >= 0)) {
     return absl::InvalidArgumentError(absl::StrCat("min_normlen is ", o.min_normlen, "; it must be >= 0"));
   }
   if (!(o.answer_weight >= 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("answer_weight is ", o.answer_weight, "; it must be >= 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("answer_weight is ", o.answer_weight, "; it must be >= 0"));
   }
   if (!(o.unigram_weight >= 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("unigram_weight is ", o.unigram_weight, "; it must be >= 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unigram_weight is ", o.unigram_weight, "; it must be >= 0"));
   }
   return absl::OkStatus();
 }
@@ -156,8 +158,8 @@ struct KeywordIndex::Impl {
     Committed c;
     const std::string seq = writer.get_metadata(kSeqKey);
     if (!seq.empty() && !absl::SimpleAtoi(seq, &c.seq)) {
-      return absl::DataLossError(absl::StrCat("keyword index in ", dir, " has a corrupt ", kSeqKey, " \"", seq,
-                                              "\"; delete the directory and rebuild"));
+      return absl::DataLossError(absl::StrCat("keyword index in ", dir, " has a corrupt ", kSeqKey, " \"",
+                                              seq, "\"; delete the directory and rebuild"));
     }
     c.store_id = writer.get_metadata(kStoreIdKey);
     c.entry_count = writer.get_termfreq(kEntryMarkerTerm);
@@ -246,7 +248,8 @@ absl::StatusOr<std::unique_ptr<KeywordIndex>> KeywordIndex::Open(const std::stri
                                                                  const KeywordIndexOptions& options) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
   auto data_loss = [&dir](const Xapian::Error& e) {
-    return absl::DataLossError(absl::StrCat("keyword index in ", dir, " cannot be opened (", e.get_description(),
+    return absl::DataLossError(absl::StrCat("keyword index in ", dir, " cannot be opened (",
+                                            e.get_description(),
                                             "); it is derived data: delete the directory and rebuild"));
   };
   try {
@@ -266,12 +269,12 @@ absl::StatusOr<std::unique_ptr<KeywordIndex>> KeywordIndex::Open(const std::stri
     impl->ReleaseReader(impl->AcquireReader());
     return std::unique_ptr<KeywordIndex>(new KeywordIndex(std::move(impl)));
   } catch (const Xapian::DatabaseLockError& e) {
-    return absl::UnavailableError(absl::StrCat("keyword index in ", dir,
-                                               " is locked by another writer: ", e.get_description()));
+    return absl::UnavailableError(
+        absl::StrCat("keyword index in ", dir, " is locked by another writer: ", e.get_description()));
   } catch (const Xapian::DatabaseCreateError& e) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot create the keyword index in ", dir,
-                                                      " (check the path and its permissions): ",
-                                                      e.get_description()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create the keyword index in ", dir,
+                     " (check the path and its permissions): ", e.get_description()));
   } catch (const Xapian::DatabaseCorruptError& e) {
     return data_loss(e);
   } catch (const Xapian::DatabaseOpeningError& e) {  // includes DatabaseVersionError
@@ -304,8 +307,8 @@ absl::Status KeywordIndex::Put(const IndexedEntry& indexed) {
   const Entry& entry = indexed.entry;
   if (entry.id.empty()) return absl::InvalidArgumentError("cannot index an entry without an id");
   if (IdTerm(entry.id).size() > kMaxTermBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("entry id is ", entry.id.size(), " bytes; the keyword index limit is ", kMaxTermBytes - 1));
+    return absl::InvalidArgumentError(absl::StrCat("entry id is ", entry.id.size(),
+                                                   " bytes; the keyword index limit is ", kMaxTermBytes - 1));
   }
   if (indexed.normalized_phrasings.size() != indexed.phrasing_count()) {
     return absl::InvalidArgumentError(absl::StrCat("entry ", entry.id, " has ", indexed.phrasing_count(),

@@ -43,7 +43,8 @@ size_t PreviousCodePointStart(absl::string_view s, size_t pos) {
 }
 
 size_t CodePointCount(absl::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return !IsContinuationByte(c); }));
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return !IsContinuationByte(c); }));
 }
 
 // The normalised prefix and what is known about its edges.
@@ -119,7 +120,8 @@ std::vector<Suggestion> Suggest(const Snapshot& snapshot, const TextNormalizer& 
   Needle needle;
   needle.text = normalized;
   needle.starts_cjk = IsCjkCodePoint(DecodeAt(normalized, 0));
-  needle.ends_cjk = IsCjkCodePoint(DecodeAt(normalized, PreviousCodePointStart(normalized, normalized.size())));
+  needle.ends_cjk =
+      IsCjkCodePoint(DecodeAt(normalized, PreviousCodePointStart(normalized, normalized.size())));
   needle.last_word_complete = EndsWithSeparator(normalizer, query.prefix);
 
   std::vector<Candidate> best_per_entry;
@@ -147,8 +149,8 @@ std::vector<Suggestion> Suggest(const Snapshot& snapshot, const TextNormalizer& 
   for (size_t i = 0; i < n; ++i) {
     const Candidate& c = best_per_entry[i];
     const std::string& display = c.entry->phrasing(static_cast<size_t>(c.phrasing));
-    suggestions.push_back(Suggestion{c.entry->entry.id,
-                                     traditional ? normalizer.ToTraditional(display) : display, c.phrasing});
+    suggestions.push_back(
+        Suggestion{c.entry->entry.id, traditional ? normalizer.ToTraditional(display) : display, c.phrasing});
   }
   return suggestions;
 }

@@ -48,7 +48,10 @@ class TextNormalizer {
   // `text`. Used to map matches back onto the original for highlighting.
   // Concatenating the `normalized` fields and collapsing spaces gives text
   // that tokenises like Normalize(text) in all but rare phrase conversions.
-  // Thread-safe.
+  // The entries tile `text` in order: an invalid UTF-8 byte is an entry of
+  // its own with normalized "", and a combining mark that NFKC composes into
+  // the code point before it (e + U+0301) has normalized "" while that code
+  // point carries the composed form ("é"). Thread-safe.
   std::vector<NormalizedChar> NormalizeChars(absl::string_view text) const;
 
   // True if `text` contains characters that only exist in Traditional
@@ -56,7 +59,8 @@ class TextNormalizer {
   bool IsTraditional(absl::string_view text) const;
 
   // Simplified -> Traditional (OpenCC s2t) and back (t2s), without any other
-  // normalisation. Thread-safe.
+  // normalisation. Invalid UTF-8 and NUL bytes are copied unchanged.
+  // Thread-safe.
   std::string ToTraditional(absl::string_view text) const;
   std::string ToSimplified(absl::string_view text) const;
 

@@ -37,9 +37,12 @@ struct Token {
 bool IsCjkCodePoint(char32_t c);
 
 // Tokenises normalised text. Words are split at spaces, at CJK characters and
-// at any code point that is neither a letter nor a digit; a word mixing
-// letters and digits (iphone15) stays whole and is not stemmed. Words longer
-// than 64 bytes are skipped. Thread-safe.
+// at any code point that is neither a letter nor a digit (combining marks stay
+// with the word they follow); a word mixing letters and digits (iphone15), or
+// with letters outside a-z, stays whole and is not stemmed. Words longer than
+// 64 bytes are skipped but still take a position. Invalid UTF-8 bytes separate
+// like spaces. Tokens are ordered by position; at equal positions a unigram
+// comes before the bigram it starts. Thread-safe.
 std::vector<Token> Tokenize(absl::string_view normalized);
 
 // The English stem of a lower-case word (Porter2). Thread-safe.

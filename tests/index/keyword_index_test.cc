@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -32,7 +34,8 @@ using ::testing::UnorderedElementsAreArray;
 using ::zhiku::testing::TempDir;
 
 Entry MakeEntry(std::string id, std::string question, std::vector<std::string> variants, std::string answer,
-                std::string category, std::vector<std::string> tags, std::string locale, std::string channel) {
+                std::string category, std::vector<std::string> tags, std::string locale,
+                std::string channel) {
   Entry e;
   e.id = std::move(id);
   e.question = std::move(question);
@@ -43,6 +46,16 @@ Entry MakeEntry(std::string id, std::string question, std::vector<std::string> v
   e.locale = std::move(locale);
   e.channel = std::move(channel);
   return e;
+}
+
+// Filters from (field, values) pairs, through the API-boundary parser.
+Filters MakeFilters(std::initializer_list<std::pair<absl::string_view, std::vector<std::string>>> fields) {
+  Filters filters;
+  for (const auto& [field, values] : fields) {
+    const absl::Status status = AddFilter(field, values, &filters);
+    EXPECT_TRUE(status.ok()) << status;
+  }
+  return filters;
 }
 
 // A small after-sales knowledge base: one returns entry and distractors that
@@ -56,11 +69,12 @@ std::vector<Entry> SampleEntries() {
       MakeEntry("refund", "退款多久到账？", {"钱什么时候能退回来"}, "退款审核通过后1-3个工作日原路退回。",
                 "after_sales", {"refund", "payments"}, "zh-CN", "web"),
       MakeEntry("shipping", "下单后多久发货？", {"什么时候发货", "物流怎么查"},
-                "付款后48小时内发货，可在订单详情查看物流。", "logistics", {"shipping", "orders"}, "zh-CN", "app"),
+                "付款后48小时内发货，可在订单详情查看物流。", "logistics", {"shipping", "orders"}, "zh-CN",
+                "app"),
       MakeEntry("invoice", "怎麼開發票？", {"如何申請電子發票"}, "在訂單詳情頁點擊「申請發票」。", "billing",
                 {"invoice"}, "zh-TW", "web"),
-      MakeEntry("coupon", "优惠券怎么用？", {"如何使用优惠券下单"}, "结算时在优惠券一栏选择可用的券。", "marketing",
-                {"coupon", "payments"}, "zh-CN", "app"),
+      MakeEntry("coupon", "优惠券怎么用？", {"如何使用优惠券下单"}, "结算时在优惠券一栏选择可用的券。",
+                "marketing", {"coupon", "payments"}, "zh-CN", "app"),
       MakeEntry("password", "忘记密码怎么办？", {"如何重置登录密码"}, "在登录页点击“忘记密码”，按提示重置。",
                 "account", {"account"}, "zh-CN", "all"),
       MakeEntry("en-returns", "How do I return an item?", {"Can I send back a product I bought?"},
@@ -172,9 +186,10 @@ TEST_F(KeywordIndexTest, ReportsTheBestMatchingPhrasing) {
 }
 
 TEST_F(KeywordIndexTest, AnswerOnlyMatchRanksBelowQuestionMatch) {
-  PutAll(*index_, {MakeEntry("points", "积分怎么兑换礼品", {}, "在会员中心的兑换页选择礼品。", "", {}, "", ""),
-                   MakeEntry("levels", "会员等级说明", {}, "积分满1000升级为银卡，积分满5000升级为金卡。", "", {},
-                             "", "")});
+  PutAll(*index_,
+         {MakeEntry("points", "积分怎么兑换礼品", {}, "在会员中心的兑换页选择礼品。", "", {}, "", ""),
+          MakeEntry("levels", "会员等级说明", {}, "积分满1000升级为银卡，积分满5000升级为金卡。", "", {}, "",
+                    "")});
   ZHIKU_ASSERT_OK(index_->Commit(1, "store"));
   ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult result, index_->Search(Query("积分")));
   ASSERT_EQ(result.hits.size(), 2u);
@@ -200,7 +215,8 @@ TEST_F(KeywordIndexTest, AnswerWeightZeroMakesAnswerMatchesScoreNothing) {
 TEST_F(KeywordIndexTest, RejectsInvalidOptions) {
   KeywordIndexOptions options;
   options.b = 1.5;
-  EXPECT_EQ(KeywordIndex::Open(dir_.Sub("other"), options).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(KeywordIndex::Open(dir_.Sub("other"), options).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // A query that shares at least one term with every sample entry.
@@ -218,18 +234,21 @@ TEST_F(KeywordIndexTest, FiltersAreAndAcrossFieldsAndOrWithinAField) {
     std::vector<std::string> expected;
   };
   const std::vector<Case> cases = {
-      {{.categories = {"after_sales"}}, {"returns", "refund", "en-returns", "en-refund"}},
-      {{.categories = {"after_sales", "billing"}}, {"returns", "refund", "en-returns", "en-refund", "invoice"}},
-      {{.tags = {"payments"}}, {"refund", "coupon"}},
-      {{.locales = {"en"}}, {"en-returns", "en-refund", "en-shipping"}},
-      {{.channels = {"app"}}, {"returns", "shipping", "coupon", "en-refund"}},
-      {{.categories = {"after_sales"}, .channels = {"app"}}, {"returns", "en-refund"}},
-      {{.categories = {"after_sales"}, .tags = {"refund", "returns"}, .locales = {"zh-CN"}}, {"returns", "refund"}},
-      {{.tags = {"orders"}, .locales = {"zh-CN", "zh-TW"}, .channels = {"app", "web"}}, {"returns", "shipping"}},
+      {MakeFilters({{"category", {"after_sales"}}}), {"returns", "refund", "en-returns", "en-refund"}},
+      {MakeFilters({{"category", {"after_sales", "billing"}}}),
+       {"returns", "refund", "en-returns", "en-refund", "invoice"}},
+      {MakeFilters({{"tags", {"payments"}}}), {"refund", "coupon"}},
+      {MakeFilters({{"locale", {"en"}}}), {"en-returns", "en-refund", "en-shipping"}},
+      {MakeFilters({{"channel", {"app"}}}), {"returns", "shipping", "coupon", "en-refund"}},
+      {MakeFilters({{"category", {"after_sales"}}, {"channel", {"app"}}}), {"returns", "en-refund"}},
+      {MakeFilters({{"category", {"after_sales"}}, {"tags", {"refund", "returns"}}, {"locale", {"zh-CN"}}}),
+       {"returns", "refund"}},
+      {MakeFilters({{"tags", {"orders"}}, {"locale", {"zh-CN", "zh-TW"}}, {"channel", {"app", "web"}}}),
+       {"returns", "shipping"}},
       // Values compare exactly: no case folding, no prefix matching.
-      {{.categories = {"After_Sales"}}, {}},
-      {{.categories = {"after"}}, {}},
-      {{.categories = {"after_sales"}, .locales = {"fr"}}, {}},
+      {MakeFilters({{"category", {"After_Sales"}}}), {}},
+      {MakeFilters({{"category", {"after"}}}), {}},
+      {MakeFilters({{"category", {"after_sales"}}, {"locale", {"fr"}}}), {}},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     KeywordQuery q = Query(kBroadQuery, 100);
@@ -491,7 +510,8 @@ TEST_F(KeywordIndexTest, DISABLED_Benchmark10kEntries) {
       if (filtered) q.filters.categories = {"a"};
       const auto start = std::chrono::steady_clock::now();
       ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult result, index_->Search(q));
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
       EXPECT_FALSE(result.hits.empty());
     }
     std::sort(ms.begin(), ms.end());
