@@ -52,6 +52,9 @@ class EntryStore {
  public:
   virtual ~EntryStore() = default;
 
+  // Create, Update and UpsertBatch store CanonicalizeEntry(entry), so the
+  // returned entry may differ from the argument in question/variants.
+  //
   // Stores a new entry. An empty id is replaced by a generated one. Sets
   // version = 1 and both timestamps. Returns the stored entry.
   // AlreadyExists if the id is taken; InvalidArgument if ValidateEntry fails.
@@ -63,6 +66,9 @@ class EntryStore {
   // Replaces the entry with `entry.id` (created_at is kept, version + 1).
   // If expected_version > 0 and differs from the stored version, returns
   // Aborted (someone else changed it: re-read and retry). NotFound if absent.
+  // InvalidArgument for an empty id, a negative expected_version or an entry
+  // failing ValidateEntry. Version, created_at and updated_at of `entry` are
+  // ignored.
   virtual absl::StatusOr<Entry> Update(Entry entry, int64_t expected_version) = 0;
 
   // Deletes the entry; same expected_version rule as Update. NotFound if absent.
@@ -73,9 +79,16 @@ class EntryStore {
   // still stored. A duplicate id within the batch: the later one wins and the
   // earlier one's outcome says so. Returns an error only if the transaction
   // itself failed (then nothing of the batch was stored).
+  // Details: entries are canonicalised (CanonicalizeEntry) first; the
+  // duplicate rule applies among valid entries (a later invalid copy does not
+  // displace an earlier valid one), and the superseded outcome is
+  // AlreadyExists. An empty id gets a generated one (created = true). An entry
+  // whose content equals the stored one is left as is: OK with the stored
+  // entry, no new version and no change-log row (re-imports are idempotent).
   virtual absl::StatusOr<std::vector<UpsertOutcome>> UpsertBatch(std::vector<Entry> entries) = 0;
 
-  // Entries ordered by id, filtered, paged.
+  // Entries ordered by id, filtered, paged. InvalidArgument if limit is
+  // outside 1..1000.
   virtual absl::StatusOr<ListEntriesResult> List(const ListEntriesRequest& request) = 0;
 
   // Calls `fn` for every entry in id order (a consistent read). Stops and
@@ -84,6 +97,7 @@ class EntryStore {
 
   // Changes with seq > `after_seq`, oldest first, at most `limit`. Only the
   // latest change per entry matters to a consumer, but all are returned.
+  // InvalidArgument if after_seq < 0 or limit < 1.
   virtual absl::StatusOr<std::vector<Change>> ChangesSince(int64_t after_seq, int limit) = 0;
 
   // The seq of the latest change, 0 if none.
@@ -103,6 +117,12 @@ class EntryStore {
 // Returns DataLoss if the file is not a Zhiku database or is corrupt,
 // FailedPrecondition if it was written by a newer schema, Unavailable if it
 // cannot be opened (permissions, locked).
+// Generated ids look like "e-" + 16 lowercase hex digits; StoreId() is 32.
+// Any sqlite3 error later maps to: corrupt -> DataLoss, busy/locked (after a
+// 5 s busy timeout) -> Unavailable, disk full -> ResourceExhausted, other ->
+// Internal. Reads run on a small pool of extra connections and do not wait
+// for writes; ForEach reads one snapshot and `fn` may call back into the
+// store. The file may be opened by several processes at once.
 absl::StatusOr<std::unique_ptr<EntryStore>> OpenSqliteEntryStore(const std::string& path);
 
 }  // namespace zhiku

@@ -436,10 +436,16 @@ class SqliteEntryStore final : public EntryStore {
     ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connection::Open(path, /*create=*/true));
     // The first statement reads the file header: a file that is not SQLite
     // fails here with SQLITE_NOTADB (DataLoss).
-    ZHIKU_ASSIGN_OR_RETURN(std::string mode, PragmaText(*writer, "PRAGMA journal_mode = WAL"));
-    if (mode != "wal") {
+    absl::StatusOr<std::string> mode = PragmaText(*writer, "PRAGMA journal_mode = WAL");
+    if (absl::IsDataLoss(mode.status())) {
+      return absl::DataLossError(absl::StrCat(mode.status().message(),
+                                              "; it is not a Zhiku store or it is corrupt: "
+                                              "restore it from a backup or move it aside"));
+    }
+    if (!mode.ok()) return mode.status();
+    if (*mode != "wal") {
       return absl::FailedPreconditionError(absl::StrCat(
-          "store ", Quoted(path), " cannot use WAL journaling (got '", mode,
+          "store ", Quoted(path), " cannot use WAL journaling (got '", *mode,
           "'); put the data directory on a local filesystem"));
     }
     ZHIKU_RETURN_IF_ERROR(writer->Exec("PRAGMA synchronous = FULL"));

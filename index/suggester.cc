@@ -136,6 +136,7 @@ std::vector<Suggestion> Suggest(const Snapshot& snapshot, const TextNormalizer& 
       if (match_class == kNoMatch) continue;
       Candidate candidate{match_class, i != 0, CodePointCount(text), indexed.get(), static_cast<int>(i)};
       if (best.entry == nullptr || candidate < best) best = candidate;
+      if (match_class == kStartsWith && i == 0) break;  // nothing ranks higher
     }
     if (best.entry != nullptr) best_per_entry.push_back(best);
   }

@@ -5,6 +5,7 @@
 #include <opencc/ConversionChain.hpp>
 #include <opencc/Converter.hpp>
 #include <opencc/Dict.hpp>
+#include <opencc/DictGroup.hpp>
 #include <opencc/DictEntry.hpp>
 #include <opencc/Exception.hpp>
 #include <opencc/Lexicon.hpp>
@@ -171,6 +172,19 @@ class SpaceCollapsingWriter {
   bool pending_space_ = false;
 };
 
+// Runs before decomposition: control and format characters become U+200B, a
+// default-ignorable code point that UTF8PROC_IGNORE then strips. Dropping them
+// only after composition would leave marks they separated uncomposed and
+// unordered, and Normalize would not be idempotent ("ß\x01\u0301").
+utf8proc_int32_t HideControls(utf8proc_int32_t c, void* /*unused*/) {
+  constexpr utf8proc_int32_t kZeroWidthSpace = 0x200B;
+  if (c < 0x80) return kAsciiClasses[c] == CharClass::kDrop ? kZeroWidthSpace : c;
+  if (c == 0x85) return c;  // NEL, a line break
+  const utf8proc_category_t category = utf8proc_category(c);
+  return category == UTF8PROC_CATEGORY_CC || category == UTF8PROC_CATEGORY_CF ? kZeroWidthSpace
+                                                                              : c;
+}
+
 // `text` without its invalid UTF-8 bytes.
 std::string DropInvalidUtf8(absl::string_view text) {
   std::string valid;
@@ -190,16 +204,18 @@ std::string DropInvalidUtf8(absl::string_view text) {
 
 // NFKC-casefolds `text` into `buffer` (reused across calls, so a thread pays
 // for the allocation once) and returns the number of code points written.
-// Invalid UTF-8 bytes are dropped.
+// Invalid UTF-8 bytes and control and format characters are dropped.
 size_t NfkcCasefold(absl::string_view text, std::vector<utf8proc_int32_t>* buffer) {
   std::string valid;  // only filled if `text` is not valid UTF-8
-  // Most code points decompose to at most a few; retry once if more.
+  // Every code point takes at least one byte and few decompose into more
+  // than one, so this nearly always suffices; if not, utf8proc returns the
+  // size it needs and we retry.
   if (buffer->size() < text.size() + 16) buffer->resize(text.size() + 16);
   utf8proc_ssize_t n = 0;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    n = utf8proc_decompose(Bytes(text), static_cast<utf8proc_ssize_t>(text.size()),
-                           buffer->data(), static_cast<utf8proc_ssize_t>(buffer->size()),
-                           kNfkcCasefold);
+    n = utf8proc_decompose_custom(
+        Bytes(text), static_cast<utf8proc_ssize_t>(text.size()), buffer->data(),
+        static_cast<utf8proc_ssize_t>(buffer->size()), kNfkcCasefold, HideControls, nullptr);
     if (n == UTF8PROC_ERROR_INVALIDUTF8 && valid.empty()) {
       valid = DropInvalidUtf8(text);
       text = valid;
@@ -212,6 +228,17 @@ size_t NfkcCasefold(absl::string_view text, std::vector<utf8proc_int32_t>* buffe
   if (n < 0 || static_cast<size_t>(n) > buffer->size()) return 0;
   n = utf8proc_normalize_utf32(buffer->data(), n, kNfkcCasefold);
   return n < 0 ? 0 : static_cast<size_t>(n);
+}
+
+// The dictionaries behind `dict`: itself, or the members of a group. Reading
+// their lexicons directly avoids DictGroup::GetLexicon, which copies and sorts
+// every entry (half of the load time for s2t).
+void CollectDicts(const opencc::DictPtr& dict, std::vector<opencc::DictPtr>* dicts) {
+  if (const auto group = std::dynamic_pointer_cast<opencc::DictGroup>(dict)) {
+    for (const opencc::DictPtr& member : group->GetDicts()) CollectDicts(member, dicts);
+  } else {
+    dicts->push_back(dict);
+  }
 }
 
 std::vector<int32_t> CodePoints(absl::string_view text) {
@@ -290,11 +317,14 @@ class ScriptConverter {
     out.reserve(text.size());
     size_t run_begin = 0;
     const auto flush_run = [&](size_t end) {
-      if (end > run_begin) {
-        std::string run(text.substr(run_begin, end - run_begin));
-        ConvertValid(&run);
-        out.append(run);
+      const absl::string_view run = text.substr(run_begin, end - run_begin);
+      if (!MayChange(run)) {
+        out.append(run.data(), run.size());
+        return;
       }
+      std::string converted(run);
+      ConvertValid(&converted);
+      out.append(converted);
     };
     for (size_t pos = 0; pos < text.size();) {
       int32_t c;
@@ -364,9 +394,13 @@ absl::StatusOr<std::unique_ptr<ScriptConverter>> ScriptConverter::Load(
     converter->converter_ = config.NewFromFile(config_file);
     std::vector<std::vector<int32_t>> phrases;  // multi-character keys that change
     std::vector<int32_t> chars;                 // single-character keys
+    std::vector<opencc::DictPtr> dicts;
     for (const opencc::ConversionPtr& conversion :
          converter->converter_->GetConversionChain()->GetConversions()) {
-      const opencc::LexiconPtr lexicon = conversion->GetDict()->GetLexicon();
+      CollectDicts(conversion->GetDict(), &dicts);
+    }
+    for (const opencc::DictPtr& dict : dicts) {
+      const opencc::LexiconPtr lexicon = dict->GetLexicon();
       for (const std::unique_ptr<opencc::DictEntry>& entry : *lexicon) {
         const std::string key = entry->Key();
         std::vector<int32_t> code_points = CodePoints(key);

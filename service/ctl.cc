@@ -1,1 +1,1731 @@
-// placeholder
+#include "service/ctl.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <istream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <grpcpp/support/status.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "zhiku/v1/entry.pb.h"
+#include "zhiku/v1/knowledge.grpc.pb.h"
+#include "zhiku/v1/search.grpc.pb.h"
+
+namespace zhiku::ctl {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// ImportEntriesRequest.jsonl_line is limited to 1 MiB by the API.
+constexpr size_t kMaxImportLineBytes = size_t{1} << 20;
+// Export batches may hold many large entries; gRPC's 4 MiB default is too low.
+constexpr int kMaxReceiveBytes = 64 << 20;
+constexpr absl::Duration kProgressInterval = absl::Milliseconds(200);
+
+constexpr absl::string_view kAnsiOn = "\x1b[1;33m";
+constexpr absl::string_view kAnsiOff = "\x1b[0m";
+constexpr absl::string_view kEraseLine = "\r\x1b[K";
+
+// ---------------------------------------------------------------------------
+// The command-line grammar: every flag and subcommand, also the source of the
+// help text so the two cannot drift apart.
+
+struct FlagSpec {
+  absl::string_view name;   // without the leading "--"
+  absl::string_view value;  // placeholder, e.g. "N"; empty for a switch
+  bool repeatable;
+  absl::string_view help;
+};
+
+class Invocation;
+using RunFn = int (*)(Invocation&);
+
+struct SubcommandSpec {
+  absl::string_view name;
+  absl::string_view synopsis;
+  absl::string_view summary;
+  absl::string_view description;
+  std::vector<FlagSpec> flags;
+  std::vector<absl::string_view> examples;
+  RunFn run;
+};
+
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const auto* const kFlags = new std::vector<FlagSpec>{
+      {"server", "HOST:PORT", false,
+       "Server address. Default $ZHIKU_SERVER, else 127.0.0.1:50051."},
+      {"json", "", false,
+       "Machine output: one JSON object per line (see each subcommand)."},
+      {"timeout", "DURATION", false,
+       "Deadline of each call, e.g. 500ms, 5s, 1m (a bare number is seconds; "
+       "0 = none). Default 5s; import and export have none unless given."},
+      {"color", "WHEN", false,
+       "auto (default: when stdout is a terminal), always or never: show "
+       "highlights in bold yellow instead of 【…】."},
+      {"help", "", false, "Show help (also -h)."},
+  };
+  return *kFlags;
+}
+
+constexpr FlagSpec kFilterFlag = {
+    "filter", "FIELD=V1,V2", true,
+    "Only entries having one of the values in FIELD (category, tags, locale "
+    "or channel). Several --filter flags must all hold."};
+
+int RunSearch(Invocation& c);
+int RunSuggest(Invocation& c);
+int RunGet(Invocation& c);
+int RunCreate(Invocation& c);
+int RunUpdate(Invocation& c);
+int RunDelete(Invocation& c);
+int RunList(Invocation& c);
+int RunImport(Invocation& c);
+int RunExport(Invocation& c);
+int RunHealth(Invocation& c);
+int RunHelp(Invocation& c);
+
+const std::vector<SubcommandSpec>& Subcommands() {
+  static const auto* const kSubcommands = new std::vector<SubcommandSpec>{
+      {"search", "QUERY...",
+       "Ranked, highlighted entries for a query.",
+       "Words of QUERY are joined with spaces. Chinese (Simplified or "
+       "Traditional) and English; highlights come back in the script of the "
+       "query. Per hit: rank, entry id, score, category, which phrasing "
+       "matched, the highlighted phrasing (Q) and the answer snippet (A); "
+       "then the estimated total and the token of the next page.\n"
+       "--json: one object per hit {rank, score, matched_field, "
+       "variant_index?, matched_text, highlighted_text, answer_snippet, "
+       "entry}, highlights marked <em>…</em>; then one summary object "
+       "{total_estimate, next_page_token, traditional_query}.",
+       {kFilterFlag,
+        {"page_size", "N", false, "Hits per page (server default 10)."},
+        {"offset", "N", false, "Skip the first N hits."},
+        {"page_token", "TOKEN", false,
+         "Continue a previous search (from its 'next page' line). Not with "
+         "--offset."},
+        {"snippet_chars", "N", false,
+         "Length of the answer snippet in characters (server default 120)."}},
+       {"zhikuctl search 怎么退货", "zhikuctl search 如何退貨 --page_size 3",
+        "zhikuctl search refund --filter category=refunds,returns "
+        "--filter locale=en",
+        "zhikuctl --json search 发票怎么开 | jq -r 'select(.rank) | "
+        ".entry.id'"},
+       &RunSearch},
+      {"suggest", "PREFIX...",
+       "As-you-type completions.",
+       "Words of PREFIX are joined with spaces; quote the prefix to keep a "
+       "trailing space. Prints entry id and phrasing, marked (variant) when "
+       "it is not the canonical question.\n"
+       "--json: one object per suggestion {entry_id, text, is_question}.",
+       {kFilterFlag,
+        {"limit", "N", false, "At most N suggestions (server default 8)."}},
+       {"zhikuctl suggest 退", "zhikuctl suggest refu --limit 3"},
+       &RunSuggest},
+      {"get", "ID", "Show one entry.",
+       "--json: the entry as one object, with version, create_time_ms and "
+       "update_time_ms.",
+       {},
+       {"zhikuctl get returns-how-to", "zhikuctl --json get returns-how-to"},
+       &RunGet},
+      {"create", "[--file ENTRY.json] [FLAGS]",
+       "Create an entry from flags and/or a JSON file.",
+       "The file holds one JSON object with the keys of the KB format (id, "
+       "question, variants, answer, category, tags, locale, channel); flags "
+       "override it. Without --id the server assigns one. Prints the new id "
+       "and version.\n"
+       "--json: the created entry as one object.",
+       {{"file", "PATH", false,
+         "Read the entry from a JSON file ('-' for stdin)."},
+        {"id", "ID", false, "Entry id, [A-Za-z0-9._:-]."},
+        {"question", "TEXT", false, "The canonical question (required)."},
+        {"variant", "TEXT", true, "An alternative phrasing."},
+        {"answer", "TEXT", false, "The answer."},
+        {"category", "NAME", false, "Category."},
+        {"tag", "NAME", true, "A tag."},
+        {"locale", "LOCALE", false, "e.g. zh-CN, zh-TW, en."},
+        {"channel", "NAME", false, "e.g. app, web, wechat, all."}},
+       {"zhikuctl create --id returns-exchange-size --question 尺码不合适能换吗？ "
+        "\\\n    --variant 换尺码 --variant 大小不合适怎么换 --answer "
+        "'签收后7天内可在订单页申请换货。' \\\n    --category returns --tag 换货 "
+        "--locale zh-CN --channel all",
+        "zhikuctl create --file entry.json"},
+       &RunCreate},
+      {"update", "ID [FLAGS]",
+       "Change an entry; fails if changed meanwhile.",
+       "Reads the entry, applies --file (its keys replace those fields) and "
+       "then the flags, and writes it back with expected_version = the "
+       "version read: if someone else changed it in between, the update "
+       "fails with ABORTED (exit 2) and nothing is written; run it again. "
+       "--variant/--tag replace the whole list, --add_variant/--add_tag "
+       "append, --no_variants/--no_tags clear (applied in the order clear, "
+       "replace, append). Prints the old and new version.\n"
+       "--json: the updated entry as one object.",
+       {{"file", "PATH", false,
+         "JSON object whose keys replace those fields ('-' for stdin)."},
+        {"question", "TEXT", false, "New canonical question."},
+        {"variant", "TEXT", true, "Replace the variants with these."},
+        {"add_variant", "TEXT", true, "Append a variant."},
+        {"no_variants", "", false, "Remove all variants."},
+        {"answer", "TEXT", false, "New answer."},
+        {"category", "NAME", false, "New category."},
+        {"tag", "NAME", true, "Replace the tags with these."},
+        {"add_tag", "NAME", true, "Append a tag."},
+        {"no_tags", "", false, "Remove all tags."},
+        {"locale", "LOCALE", false, "New locale."},
+        {"channel", "NAME", false, "New channel."}},
+       {"zhikuctl update returns-how-to --answer '在「我的订单」中申请退货。'",
+        "zhikuctl update returns-how-to --add_variant 怎样退货 --add_tag 热门"},
+       &RunUpdate},
+      {"delete", "ID", "Delete an entry.",
+       "--json: {id, deleted: true}.",
+       {{"expected_version", "N", false,
+         "Delete only if the entry is still at version N (else ABORTED)."}},
+       {"zhikuctl delete returns-how-to",
+        "zhikuctl delete returns-how-to --expected_version 3"},
+       &RunDelete},
+      {"list", "[FLAGS]", "List entries in id order.",
+       "Prints id, version, category and question; then the token of the "
+       "next page unless --all.\n"
+       "--json: one entry object per line (with version and times); without "
+       "--all a last object {next_page_token} if there are more.",
+       {kFilterFlag,
+        {"page_size", "N", false, "Entries per page (server default 50)."},
+        {"page_token", "TOKEN", false, "Continue a previous listing."},
+        {"all", "", false, "Fetch every page."}},
+       {"zhikuctl list", "zhikuctl list --filter category=returns --all",
+        "zhikuctl list --page_size 20 --page_token TOKEN"},
+       &RunList},
+      {"import", "FILE.jsonl|-",
+       "Upsert entries from KB JSONL ('-' = stdin).",
+       "Streams the raw lines with their line numbers; the server validates "
+       "each line, stores the good ones (upsert by id) and reports the bad "
+       "ones. A line longer than 1 MiB is not sent and counts as failed. "
+       "CRLF line ends are accepted. On a terminal, progress (lines, "
+       "lines/s) is drawn on stderr. Ends with a summary (received, "
+       "created, updated, failed, blank) on stdout and the errors as "
+       "FILE:LINE: message on stderr. Exit 3 if any line failed.\n"
+       "--json: one summary object {file, lines_received, created, updated, "
+       "failed, blank_lines, errors: [{line, id, message}]}.",
+       {},
+       {"zhikuctl import data/sample_kb.jsonl",
+        "zcat kb.jsonl.gz | zhikuctl import -"},
+       &RunImport},
+      {"export", "[--output FILE] [--filter FIELD=V1,V2]...",
+       "Write entries as KB JSONL (re-importable).",
+       "One entry per line: {id, question, variants, answer, category, tags, "
+       "locale, channel}. To stdout, or to FILE (written as FILE.partial and "
+       "renamed when complete).",
+       {kFilterFlag,
+        {"output", "FILE", false, "Write to FILE instead of stdout."}},
+       {"zhikuctl export > kb.jsonl",
+        "zhikuctl export --output backup.jsonl --filter locale=en"},
+       &RunExport},
+      {"health", "[--service NAME]",
+       "Check the server is serving (grpc.health.v1).",
+       "Prints the serving status; exit 0 only for SERVING, else 2.\n"
+       "--json: {server, service, status}.",
+       {{"service", "NAME", false,
+         "Ask about one service by name (default \"\": the whole server); "
+         "an unknown name is NOT_FOUND."}},
+       {"zhikuctl health",
+        "until zhikuctl health >/dev/null 2>&1; do sleep 0.2; done"},
+       &RunHealth},
+      {"help", "[SUBCOMMAND]", "Show this help, or one subcommand's.", "", {},
+       {"zhikuctl help import"}, &RunHelp},
+  };
+  return *kSubcommands;
+}
+
+const SubcommandSpec* FindSubcommand(absl::string_view name) {
+  for (const SubcommandSpec& s : Subcommands()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+// Writes `text` wrapped at `width` columns (counting bytes of ASCII; CJK text
+// may wrap early or late, which is harmless), each line starting with
+// `indent`. Explicit newlines in `text` start new paragraphs.
+void Wrap(absl::string_view text, size_t width, absl::string_view indent,
+          std::string& out) {
+  for (absl::string_view paragraph : absl::StrSplit(text, '\n')) {
+    std::string line;
+    for (absl::string_view word :
+         absl::StrSplit(paragraph, ' ', absl::SkipEmpty())) {
+      if (!line.empty() && indent.size() + line.size() + 1 + word.size() > width) {
+        absl::StrAppend(&out, indent, line, "\n");
+        line.clear();
+      }
+      if (!line.empty()) line += ' ';
+      absl::StrAppend(&line, word);
+    }
+    absl::StrAppend(&out, indent, line, "\n");
+  }
+}
+
+void AppendFlagHelp(const FlagSpec& flag, std::string& out) {
+  std::string left = absl::StrCat("  --", flag.name);
+  if (!flag.value.empty()) absl::StrAppend(&left, " ", flag.value);
+  std::string help(flag.help);
+  if (flag.repeatable) help += " Repeatable.";
+  constexpr size_t kColumn = 26;
+  if (left.size() + 2 > kColumn) {
+    absl::StrAppend(&out, left, "\n");
+    Wrap(help, 79, std::string(kColumn, ' '), out);
+  } else {
+    std::string wrapped;
+    Wrap(help, 79, std::string(kColumn, ' '), wrapped);
+    left.resize(kColumn, ' ');
+    absl::StrAppend(&out, left, wrapped.substr(kColumn));
+  }
+}
+
+std::string SubcommandHelp(const SubcommandSpec& s) {
+  std::string out = absl::StrCat("zhikuctl ", s.name, " ", s.synopsis, "\n");
+  Wrap(s.summary, 79, "  ", out);
+  if (!s.description.empty()) {
+    out += "\n";
+    Wrap(s.description, 79, "  ", out);
+  }
+  if (!s.flags.empty()) {
+    out += "\n Flags:\n";
+    for (const FlagSpec& f : s.flags) AppendFlagHelp(f, out);
+  }
+  if (!s.examples.empty()) {
+    out += "\n Examples:\n";
+    for (absl::string_view e : s.examples) absl::StrAppend(&out, "  ", e, "\n");
+  }
+  return out;
+}
+
+constexpr char kExitCodesHelp[] =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  usage error: unknown subcommand or flag, missing or malformed "
+    "argument\n"
+    "     (nothing was sent; the message says what to fix)\n"
+    "  2  the call failed, printed as \"error: CODE: message\" (e.g. "
+    "NOT_FOUND,\n"
+    "     INVALID_ARGUMENT, ABORTED, UNAVAILABLE, DEADLINE_EXCEEDED); a local "
+    "file\n"
+    "     could not be read or written; health: not SERVING\n"
+    "  3  import: the stream succeeded but some lines failed\n";
+
+std::string Overview() {
+  std::string out =
+      "zhikuctl: command-line client of the Zhiku knowledge-base service.\n"
+      "\n"
+      "Usage: zhikuctl [GLOBAL FLAGS] SUBCOMMAND [ARGS] [FLAGS]\n"
+      "Flags are --name=value or --name value, anywhere after the "
+      "subcommand\n(global flags also before it); '--' ends flags.\n"
+      "\nSubcommands:\n";
+  for (const SubcommandSpec& s : Subcommands()) {
+    std::string left = absl::StrCat("  ", s.name, " ", s.synopsis);
+    if (left.size() > 30) {
+      absl::StrAppend(&out, left, "\n", std::string(32, ' '), s.summary, "\n");
+    } else {
+      left.resize(32, ' ');
+      absl::StrAppend(&out, left, s.summary, "\n");
+    }
+  }
+  out += "\nGlobal flags:\n";
+  for (const FlagSpec& f : GlobalFlags()) AppendFlagHelp(f, out);
+  out +=
+      "\nHighlights: matches are shown in bold yellow on a terminal and as "
+      "【…】\notherwise (--color); --json keeps the server's <em>…</em> "
+      "tags.\n\n";
+  out += kExitCodesHelp;
+  out +=
+      "\nExamples:\n"
+      "  zhikuctl health\n"
+      "  zhikuctl import data/sample_kb.jsonl\n"
+      "  zhikuctl search 怎么退货\n"
+      "  zhikuctl --server=10.0.0.5:50051 --json search \"track my "
+      "package\"\n"
+      "  ZHIKU_SERVER=127.0.0.1:50151 zhikuctl suggest 退\n";
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Argument parsing.
+
+class ParsedArgs {
+ public:
+  std::vector<std::string> positionals;
+
+  bool Has(absl::string_view name) const { return flags_.count(name) > 0; }
+  // The value of a single-valued flag; "" if absent.
+  std::string Get(absl::string_view name) const {
+    auto it = flags_.find(name);
+    return it == flags_.end() ? "" : it->second.back();
+  }
+  bool GetBool(absl::string_view name) const { return Get(name) == "true"; }
+  const std::vector<std::string>& All(absl::string_view name) const {
+    static const auto* const kEmpty = new std::vector<std::string>;
+    auto it = flags_.find(name);
+    return it == flags_.end() ? *kEmpty : it->second;
+  }
+  void Add(absl::string_view name, std::string value) {
+    flags_[std::string(name)].push_back(std::move(value));
+  }
+
+ private:
+  std::map<std::string, std::vector<std::string>, std::less<>> flags_;
+};
+
+const FlagSpec* FindFlag(absl::string_view name,
+                         const std::vector<FlagSpec>& a,
+                         const std::vector<FlagSpec>* b) {
+  for (const FlagSpec& f : a) {
+    if (f.name == name) return &f;
+  }
+  if (b != nullptr) {
+    for (const FlagSpec& f : *b) {
+      if (f.name == name) return &f;
+    }
+  }
+  return nullptr;
+}
+
+// Parses args[*i..] into `parsed`, knowing the global flags and, if
+// `subcommand` is set, its flags. Without a subcommand it stops at the first
+// positional argument (the subcommand name) and leaves *i on it. Returns
+// InvalidArgument saying what is wrong.
+absl::Status ParseArgs(const std::vector<std::string>& args, size_t* i,
+                       const SubcommandSpec* subcommand, ParsedArgs& parsed) {
+  const std::vector<FlagSpec>* sub_flags =
+      subcommand == nullptr ? nullptr : &subcommand->flags;
+  const std::string where =
+      subcommand == nullptr ? "" : absl::StrCat(" of '", subcommand->name, "'");
+  bool only_positionals = false;
+  for (; *i < args.size(); ++*i) {
+    const std::string& arg = args[*i];
+    if (only_positionals || arg == "-" || arg.empty() || arg[0] != '-') {
+      if (subcommand == nullptr) return absl::OkStatus();
+      parsed.positionals.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      only_positionals = true;
+      continue;
+    }
+    if (arg == "-h") {
+      parsed.Add("help", "true");
+      continue;
+    }
+    if (!absl::StartsWith(arg, "--")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown flag ", arg, where,
+          "; flags are spelled --name (put '--' before an argument that "
+          "starts with '-')"));
+    }
+    absl::string_view body = absl::string_view(arg).substr(2);
+    std::optional<std::string> value;
+    if (size_t eq = body.find('='); eq != absl::string_view::npos) {
+      value = std::string(body.substr(eq + 1));
+      body = body.substr(0, eq);
+    }
+    std::string name(body);
+    std::replace(name.begin(), name.end(), '-', '_');
+    const FlagSpec* spec = FindFlag(name, GlobalFlags(), sub_flags);
+    if (spec == nullptr) {
+      if (subcommand == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "unknown global flag --", name,
+            "; subcommand flags go after the subcommand"));
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown flag --", name, where, "; see 'zhikuctl help ",
+          subcommand->name, "' for its flags"));
+    }
+    if (spec->value.empty()) {
+      if (value.has_value() && *value != "true" && *value != "false") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--", name, " is a switch; give it alone or as --", name,
+            "=true/false, not '", *value, "'"));
+      }
+      if (!value.has_value()) value = "true";
+    } else if (!value.has_value()) {
+      if (*i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value: --", name, " ",
+                         spec->value));
+      }
+      value = args[++*i];
+    }
+    if (parsed.Has(name) && !spec->repeatable) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, " is given twice; give it once"));
+    }
+    parsed.Add(name, std::move(*value));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view text) {
+  absl::Duration d;
+  double seconds;
+  if (absl::ParseDuration(text, &d)) {
+  } else if (absl::SimpleAtod(text, &seconds)) {
+    d = absl::Seconds(seconds);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--timeout=", text, " is not a duration; write e.g. 500ms, 5s or 1m"));
+  }
+  if (d < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--timeout=", text, " is negative"));
+  }
+  return d;
+}
+
+absl::StatusOr<std::optional<int32_t>> IntFlag(const ParsedArgs& args,
+                                               absl::string_view name) {
+  if (!args.Has(name)) return std::nullopt;
+  const std::string text = args.Get(name);
+  int32_t v;
+  if (!absl::SimpleAtoi(text, &v)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, "=", text, " is not a whole number"));
+  }
+  return v;
+}
+
+constexpr absl::string_view kFilterFields[] = {"category", "tags", "locale",
+                                               "channel"};
+
+template <typename Request>
+absl::Status AddFilters(const ParsedArgs& args, Request& request) {
+  for (const std::string& text : args.All("filter")) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(text, absl::MaxSplits('=', 1));
+    const absl::string_view field = absl::StripAsciiWhitespace(kv.first);
+    if (std::find(std::begin(kFilterFields), std::end(kFilterFields), field) ==
+        std::end(kFilterFields)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--filter ", text, ": unknown field '", field,
+          "'; write --filter FIELD=V1,V2 with FIELD one of category, tags, "
+          "locale, channel"));
+    }
+    v1::FieldFilter* filter = request.add_filters();
+    filter->set_field(std::string(field));
+    for (absl::string_view v : absl::StrSplit(kv.second, ',')) {
+      v = absl::StripAsciiWhitespace(v);
+      if (!v.empty()) filter->add_values(std::string(v));
+    }
+    if (filter->values().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--filter ", text, " has no values; write --filter ", field,
+          "=V1,V2"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Output formatting.
+
+std::string DumpJson(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// U+FFFD, shown instead of characters that would control the terminal.
+constexpr char kReplacement[] = "\xEF\xBF\xBD";
+
+// Copies `text` for a terminal: C0/C1 control characters and DEL become
+// U+FFFD, except tab and newline (kept if `keep_newlines`, else spaces) and
+// carriage return (dropped before a newline, else a space).
+std::string Sanitize(absl::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char ch = static_cast<unsigned char>(text[i]);
+    if (ch == '\n') {
+      out += keep_newlines ? '\n' : ' ';
+    } else if (ch == '\r') {
+      if (i + 1 < text.size() && text[i + 1] == '\n') continue;
+      out += ' ';
+    } else if (ch == '\t') {
+      out += ' ';
+    } else if (ch < 0x20 || ch == 0x7f) {
+      out += kReplacement;
+    } else if (ch == 0xC2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += kReplacement;  // a C1 control such as U+009B (CSI)
+      ++i;
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out;
+}
+
+Json EntryJson(const v1::Entry& e, bool with_metadata) {
+  Json j;
+  j["id"] = e.id();
+  j["question"] = e.question();
+  j["variants"] = Json::array();
+  for (const std::string& v : e.variants()) j["variants"].push_back(v);
+  j["answer"] = e.answer();
+  j["category"] = e.category();
+  j["tags"] = Json::array();
+  for (const std::string& t : e.tags()) j["tags"].push_back(t);
+  j["locale"] = e.locale();
+  j["channel"] = e.channel();
+  if (with_metadata) {
+    j["version"] = e.version();
+    j["create_time_ms"] = e.create_time_ms();
+    j["update_time_ms"] = e.update_time_ms();
+  }
+  return j;
+}
+
+absl::string_view MatchedFieldName(v1::MatchedField f) {
+  switch (f) {
+    case v1::MATCHED_FIELD_QUESTION:
+      return "question";
+    case v1::MATCHED_FIELD_VARIANT:
+      return "variant";
+    case v1::MATCHED_FIELD_ANSWER:
+      return "answer";
+    default:
+      return "unspecified";
+  }
+}
+
+std::string FormatTimeMs(int64_t ms) {
+  if (ms <= 0) return "-";
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixMillis(ms),
+                          absl::UTCTimeZone());
+}
+
+void PrintEntryHuman(const v1::Entry& e, std::ostream& out) {
+  auto field = [&out](absl::string_view label, absl::string_view value) {
+    std::string text = Sanitize(value, /*keep_newlines=*/true);
+    absl::StrReplaceAll({{"\n", "\n          "}}, &text);
+    out << absl::StrFormat("%-10s%s\n", label, text);
+  };
+  field("id", e.id());
+  field("version", absl::StrCat(e.version(), "  (created ",
+                                FormatTimeMs(e.create_time_ms()), ", updated ",
+                                FormatTimeMs(e.update_time_ms()), ")"));
+  field("question", e.question());
+  field("variants", e.variants().empty() ? "-" : absl::StrJoin(e.variants(), "\n"));
+  field("answer", e.answer());
+  field("category", e.category().empty() ? "-" : e.category());
+  field("tags", e.tags().empty() ? "-" : absl::StrJoin(e.tags(), ", "));
+  field("locale", e.locale().empty() ? "-" : e.locale());
+  field("channel", e.channel().empty() ? "-" : e.channel());
+}
+
+// The width to pad entry ids to so that what follows them lines up.
+size_t IdWidth(const auto& items, auto id_of) {
+  size_t width = 0;
+  for (const auto& item : items) width = std::max(width, id_of(item).size());
+  return std::min<size_t>(width, 40);
+}
+
+// ---------------------------------------------------------------------------
+// The connection and the invocation of one subcommand.
+
+absl::string_view CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    default: return "UNKNOWN";
+  }
+}
+
+struct Connection {
+  explicit Connection(const std::string& target) {
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+    channel = grpc::CreateCustomChannel(
+        target, grpc::InsecureChannelCredentials(), channel_args);
+    search = v1::SearchService::NewStub(channel);
+    knowledge = v1::KnowledgeService::NewStub(channel);
+  }
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::SearchService::Stub> search;
+  std::unique_ptr<v1::KnowledgeService::Stub> knowledge;
+};
+
+class Invocation {
+ public:
+  Invocation(const CtlOptions& options, const SubcommandSpec& spec,
+             ParsedArgs args, std::ostream& out, std::ostream& err)
+      : options_(options), spec_(spec), args_(std::move(args)), out_(out),
+        err_(err) {}
+
+  // Validates the global flags; InvalidArgument saying what is wrong.
+  absl::Status Init() {
+    server_ = args_.Has("server") ? args_.Get("server") : options_.server;
+    if (server_.empty()) {
+      return absl::InvalidArgumentError(
+          "--server is empty; give HOST:PORT, e.g. --server=127.0.0.1:50051");
+    }
+    timeout_ = options_.timeout;
+    if (args_.Has("timeout")) {
+      absl::StatusOr<absl::Duration> t = ParseTimeout(args_.Get("timeout"));
+      if (!t.ok()) return t.status();
+      timeout_ = *t;
+      timeout_explicit_ = true;
+    }
+    json_ = args_.GetBool("json");
+    const std::string color = args_.Has("color") ? args_.Get("color") : "auto";
+    if (color == "auto") {
+      highlight_ = options_.stdout_is_tty ? Highlight::kAnsi : Highlight::kBrackets;
+    } else if (color == "always") {
+      highlight_ = Highlight::kAnsi;
+    } else if (color == "never") {
+      highlight_ = Highlight::kBrackets;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--color=", color, " is not one of auto, always, never"));
+    }
+    return absl::OkStatus();
+  }
+
+  const ParsedArgs& args() const { return args_; }
+  const SubcommandSpec& spec() const { return spec_; }
+  const CtlOptions& options() const { return options_; }
+  std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
+  bool json() const { return json_; }
+  Highlight highlight() const { return highlight_; }
+  const std::string& server() const { return server_; }
+
+  Connection& conn() {
+    if (conn_ == nullptr) conn_ = std::make_unique<Connection>(server_);
+    return *conn_;
+  }
+
+  // Sets the per-call deadline. `long_running` calls (import, export) get
+  // one only if --timeout was given.
+  void SetDeadline(grpc::ClientContext& context, bool long_running = false) const {
+    if (long_running && !timeout_explicit_) return;
+    if (timeout_ <= absl::ZeroDuration() || timeout_ == absl::InfiniteDuration()) {
+      return;
+    }
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  }
+
+  int Usage(absl::string_view message) {
+    err_ << "zhikuctl " << spec_.name << ": " << message << "\nRun 'zhikuctl help "
+         << spec_.name << "' for usage.\n";
+    return kExitUsage;
+  }
+
+  int RpcError(const grpc::Status& status) {
+    err_ << "error: " << CodeName(status.error_code());
+    if (!status.error_message().empty()) err_ << ": " << status.error_message();
+    err_ << "\n";
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      err_ << "hint: is zhiku-server running at " << server_
+           << "? Set --server=HOST:PORT or ZHIKU_SERVER.\n";
+    }
+    return kExitRpcError;
+  }
+
+  int LocalError(absl::string_view message) {
+    err_ << "error: " << message << "\n";
+    return kExitRpcError;
+  }
+
+  // The positional arguments joined by spaces; nullopt if there are none.
+  std::optional<std::string> JoinedText() const {
+    if (args_.positionals.empty()) return std::nullopt;
+    return absl::StrJoin(args_.positionals, " ");
+  }
+
+ private:
+  const CtlOptions& options_;
+  const SubcommandSpec& spec_;
+  ParsedArgs args_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::string server_;
+  absl::Duration timeout_;
+  bool timeout_explicit_ = false;
+  bool json_ = false;
+  Highlight highlight_ = Highlight::kBrackets;
+  std::unique_ptr<Connection> conn_;
+};
+
+// Checks that exactly `names.size()` positionals were given.
+int CheckPositionals(Invocation& c, const std::vector<absl::string_view>& names) {
+  const size_t n = c.args().positionals.size();
+  if (n < names.size()) {
+    return c.Usage(absl::StrCat("missing ", names[n], "; write zhikuctl ",
+                                c.spec().name, " ", c.spec().synopsis));
+  }
+  if (n > names.size()) {
+    return c.Usage(absl::StrCat("unexpected argument '",
+                                c.args().positionals[names.size()],
+                                "'; write zhikuctl ", c.spec().name, " ",
+                                c.spec().synopsis));
+  }
+  return kExitOk;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
+                                          std::istream* stdin_stream) {
+  std::string data;
+  char buf[1 << 16];
+  auto slurp = [&](std::istream& in) {
+    while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+      data.append(buf, static_cast<size_t>(in.gcount()));
+    }
+    return !in.bad();
+  };
+  if (path == "-") {
+    if (stdin_stream == nullptr) {
+      return absl::InvalidArgumentError("standard input is not available");
+    }
+    if (!slurp(*stdin_stream)) return absl::DataLossError("cannot read stdin");
+    return data;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  if (!slurp(in)) {
+    return absl::DataLossError(
+        absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  }
+  return data;
+}
+
+// The contents of --file, if given; NotFound/DataLoss if it cannot be read.
+absl::StatusOr<std::optional<std::string>> ReadFileFlag(Invocation& c) {
+  if (!c.args().Has("file")) return std::nullopt;
+  absl::StatusOr<std::string> text = ReadWholeFile(c.args().Get("file"), c.options().in);
+  if (!text.ok()) return text.status();
+  return std::optional<std::string>(std::move(*text));
+}
+
+int FileError(Invocation& c, const absl::Status& status) {
+  if (absl::IsInvalidArgument(status)) return c.Usage(status.message());
+  return c.LocalError(status.message());
+}
+
+// Applies `file_json` (the contents of --file, if given) and then the content
+// flags of `a` to `entry`. Returns whether any edit was given, or
+// InvalidArgument for a bad file.
+absl::StatusOr<bool> ApplyEntryEdits(const ParsedArgs& a,
+                                     const std::optional<std::string>& file_json,
+                                     v1::Entry& entry) {
+  bool given = false;
+  if (file_json.has_value()) {
+    absl::Status s = ApplyEntryJson(*file_json, entry);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--file ", a.Get("file"), ": ", s.message()));
+    }
+    given = true;
+  }
+  auto apply_string = [&](absl::string_view flag, std::string* field) {
+    if (!a.Has(flag)) return;
+    *field = a.Get(flag);
+    given = true;
+  };
+  apply_string("id", entry.mutable_id());
+  apply_string("question", entry.mutable_question());
+  apply_string("answer", entry.mutable_answer());
+  apply_string("category", entry.mutable_category());
+  apply_string("locale", entry.mutable_locale());
+  apply_string("channel", entry.mutable_channel());
+  auto apply_list = [&](google::protobuf::RepeatedPtrField<std::string>& list,
+                        absl::string_view clear, absl::string_view replace,
+                        absl::string_view add) {
+    if (a.GetBool(clear)) {
+      list.Clear();
+      given = true;
+    }
+    if (a.Has(replace)) {
+      list.Clear();
+      for (const std::string& v : a.All(replace)) *list.Add() = v;
+      given = true;
+    }
+    for (const std::string& v : a.All(add)) {
+      *list.Add() = v;
+      given = true;
+    }
+  };
+  apply_list(*entry.mutable_variants(), "no_variants", "variant", "add_variant");
+  apply_list(*entry.mutable_tags(), "no_tags", "tag", "add_tag");
+  return given;
+}
+
+// ---------------------------------------------------------------------------
+// Subcommands.
+
+int RunSearch(Invocation& c) {
+  std::optional<std::string> query = c.JoinedText();
+  if (!query.has_value()) {
+    return c.Usage("missing QUERY; e.g. zhikuctl search 怎么退货");
+  }
+  v1::SearchRequest request;
+  request.set_query(*query);
+  if (absl::Status s = AddFilters(c.args(), request); !s.ok()) {
+    return c.Usage(s.message());
+  }
+  absl::StatusOr<std::optional<int32_t>> page_size = IntFlag(c.args(), "page_size");
+  absl::StatusOr<std::optional<int32_t>> offset = IntFlag(c.args(), "offset");
+  absl::StatusOr<std::optional<int32_t>> snippet = IntFlag(c.args(), "snippet_chars");
+  for (const auto* v : {&page_size, &offset, &snippet}) {
+    if (!v->ok()) return c.Usage(v->status().message());
+  }
+  if (offset->has_value() && c.args().Has("page_token")) {
+    return c.Usage("give --offset or --page_token, not both");
+  }
+  if (page_size->has_value()) request.set_page_size(**page_size);
+  if (offset->has_value()) request.set_offset(**offset);
+  request.set_page_token(c.args().Get("page_token"));
+  // Explicit default tags: the output code turns them into the chosen style.
+  request.mutable_highlight()->set_pre_tag("<em>");
+  request.mutable_highlight()->set_post_tag("</em>");
+  if (snippet->has_value()) request.mutable_highlight()->set_snippet_chars(**snippet);
+
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::SearchResponse response;
+  grpc::Status status = c.conn().search->Search(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    PrintSearchJson(response, c.out());
+  } else {
+    PrintSearchHuman(response, c.highlight(), c.out());
+  }
+  return kExitOk;
+}
+
+int RunSuggest(Invocation& c) {
+  std::optional<std::string> prefix = c.JoinedText();
+  if (!prefix.has_value()) {
+    return c.Usage("missing PREFIX; e.g. zhikuctl suggest 退");
+  }
+  v1::SuggestRequest request;
+  request.set_prefix(*prefix);
+  if (absl::Status s = AddFilters(c.args(), request); !s.ok()) {
+    return c.Usage(s.message());
+  }
+  absl::StatusOr<std::optional<int32_t>> limit = IntFlag(c.args(), "limit");
+  if (!limit.ok()) return c.Usage(limit.status().message());
+  if (limit->has_value()) request.set_limit(**limit);
+
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::SuggestResponse response;
+  grpc::Status status = c.conn().search->Suggest(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    for (const v1::Suggestion& s : response.suggestions()) {
+      Json j;
+      j["entry_id"] = s.entry_id();
+      j["text"] = s.text();
+      j["is_question"] = s.is_question();
+      c.out() << DumpJson(j) << "\n";
+    }
+    return kExitOk;
+  }
+  if (response.suggestions().empty()) {
+    c.out() << "no suggestions\n";
+    return kExitOk;
+  }
+  const size_t width = IdWidth(response.suggestions(),
+                               [](const v1::Suggestion& s) -> const std::string& {
+                                 return s.entry_id();
+                               });
+  for (const v1::Suggestion& s : response.suggestions()) {
+    c.out() << absl::StrFormat("%-*s  %s%s\n", width, Sanitize(s.entry_id(), false),
+                               Sanitize(s.text(), false),
+                               s.is_question() ? "" : "  (variant)");
+  }
+  return kExitOk;
+}
+
+int RunGet(Invocation& c) {
+  if (int rc = CheckPositionals(c, {"ID"}); rc != kExitOk) return rc;
+  v1::GetEntryRequest request;
+  request.set_id(c.args().positionals[0]);
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::Entry entry;
+  grpc::Status status = c.conn().knowledge->GetEntry(&context, request, &entry);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << EntryToJson(entry, /*with_metadata=*/true) << "\n";
+  } else {
+    PrintEntryHuman(entry, c.out());
+  }
+  return kExitOk;
+}
+
+int RunCreate(Invocation& c) {
+  if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
+  absl::StatusOr<std::optional<std::string>> file_json = ReadFileFlag(c);
+  if (!file_json.ok()) return FileError(c, file_json.status());
+  v1::CreateEntryRequest request;
+  absl::StatusOr<bool> given =
+      ApplyEntryEdits(c.args(), *file_json, *request.mutable_entry());
+  if (!given.ok()) return c.Usage(given.status().message());
+  if (request.entry().question().empty()) {
+    return c.Usage(
+        "missing the question; give --question TEXT or --file ENTRY.json "
+        "with a \"question\"");
+  }
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::Entry created;
+  grpc::Status status = c.conn().knowledge->CreateEntry(&context, request, &created);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << EntryToJson(created, /*with_metadata=*/true) << "\n";
+  } else {
+    c.out() << "created " << created.id() << " (version " << created.version()
+            << ")\n";
+  }
+  return kExitOk;
+}
+
+int RunUpdate(Invocation& c) {
+  if (int rc = CheckPositionals(c, {"ID"}); rc != kExitOk) return rc;
+  const std::string& id = c.args().positionals[0];
+  absl::StatusOr<std::optional<std::string>> file_json = ReadFileFlag(c);
+  if (!file_json.ok()) return FileError(c, file_json.status());
+  // The edits applied to an empty entry first: usage errors come before any
+  // call, and the file's id (if any) shows.
+  v1::Entry scratch;
+  absl::StatusOr<bool> given = ApplyEntryEdits(c.args(), *file_json, scratch);
+  if (!given.ok()) return c.Usage(given.status().message());
+  if (!*given) {
+    return c.Usage(
+        "nothing to change; give at least one of --question, --answer, "
+        "--variant, --add_variant, --tag, --add_tag, --category, --locale, "
+        "--channel, --no_variants, --no_tags, --file");
+  }
+  if (!scratch.id().empty() && scratch.id() != id) {
+    return c.Usage(absl::StrCat("--file has id \"", scratch.id(),
+                                "\" but the command updates \"", id,
+                                "\"; ids cannot be changed"));
+  }
+
+  v1::GetEntryRequest get;
+  get.set_id(id);
+  v1::Entry current;
+  {
+    grpc::ClientContext context;
+    c.SetDeadline(context);
+    grpc::Status status = c.conn().knowledge->GetEntry(&context, get, &current);
+    if (!status.ok()) return c.RpcError(status);
+  }
+  v1::UpdateEntryRequest request;
+  *request.mutable_entry() = current;
+  if (absl::StatusOr<bool> applied =
+          ApplyEntryEdits(c.args(), *file_json, *request.mutable_entry());
+      !applied.ok()) {
+    return c.Usage(applied.status().message());
+  }
+  request.mutable_entry()->set_id(id);
+  request.set_expected_version(current.version());
+
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::Entry updated;
+  grpc::Status status = c.conn().knowledge->UpdateEntry(&context, request, &updated);
+  if (!status.ok()) {
+    int rc = c.RpcError(status);
+    if (status.error_code() == grpc::StatusCode::ABORTED) {
+      c.err() << "hint: " << id << " changed after it was read at version "
+              << current.version() << "; nothing was written. Run the update "
+              << "again to apply it to the latest version.\n";
+    }
+    return rc;
+  }
+  if (c.json()) {
+    c.out() << EntryToJson(updated, /*with_metadata=*/true) << "\n";
+  } else {
+    c.out() << "updated " << updated.id() << ": version " << current.version()
+            << " -> " << updated.version() << "\n";
+  }
+  return kExitOk;
+}
+
+int RunDelete(Invocation& c) {
+  if (int rc = CheckPositionals(c, {"ID"}); rc != kExitOk) return rc;
+  absl::StatusOr<std::optional<int32_t>> expected = IntFlag(c.args(), "expected_version");
+  if (!expected.ok()) return c.Usage(expected.status().message());
+  v1::DeleteEntryRequest request;
+  request.set_id(c.args().positionals[0]);
+  if (expected->has_value()) request.set_expected_version(**expected);
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::DeleteEntryResponse response;
+  grpc::Status status = c.conn().knowledge->DeleteEntry(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    Json j;
+    j["id"] = request.id();
+    j["deleted"] = true;
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    c.out() << "deleted " << request.id() << "\n";
+  }
+  return kExitOk;
+}
+
+int RunList(Invocation& c) {
+  if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
+  v1::ListEntriesRequest request;
+  if (absl::Status s = AddFilters(c.args(), request); !s.ok()) {
+    return c.Usage(s.message());
+  }
+  absl::StatusOr<std::optional<int32_t>> page_size = IntFlag(c.args(), "page_size");
+  if (!page_size.ok()) return c.Usage(page_size.status().message());
+  if (page_size->has_value()) request.set_page_size(**page_size);
+  request.set_page_token(c.args().Get("page_token"));
+  const bool all = c.args().GetBool("all");
+
+  int64_t count = 0;
+  std::string next_token;
+  while (true) {
+    grpc::ClientContext context;
+    c.SetDeadline(context);
+    v1::ListEntriesResponse response;
+    grpc::Status status = c.conn().knowledge->ListEntries(&context, request, &response);
+    if (!status.ok()) return c.RpcError(status);
+    const size_t width =
+        IdWidth(response.entries(),
+                [](const v1::Entry& e) -> const std::string& { return e.id(); });
+    for (const v1::Entry& e : response.entries()) {
+      if (c.json()) {
+        c.out() << EntryToJson(e, /*with_metadata=*/true) << "\n";
+      } else {
+        c.out() << absl::StrFormat(
+            "%-*s  v%-3d  %-8s  %s\n", width, Sanitize(e.id(), false), e.version(),
+            e.category().empty() ? "-" : Sanitize(e.category(), false),
+            Sanitize(e.question(), false));
+      }
+      ++count;
+    }
+    next_token = response.next_page_token();
+    if (!all || next_token.empty()) break;
+    if (response.entries().empty()) break;  // a server bug; do not spin
+    request.set_page_token(next_token);
+  }
+  if (c.json()) {
+    if (!all && !next_token.empty()) {
+      Json j;
+      j["next_page_token"] = next_token;
+      c.out() << DumpJson(j) << "\n";
+    }
+  } else {
+    c.out() << count << (count == 1 ? " entry" : " entries");
+    if (!all && !next_token.empty()) {
+      c.out() << "; next page: --page_token=" << next_token;
+    }
+    c.out() << "\n";
+  }
+  return kExitOk;
+}
+
+// Splits a stream into lines ("\n", optionally "\r\n"), numbering them from
+// 1. Lines longer than the limit are measured but not kept.
+class LineReader {
+ public:
+  struct Line {
+    int64_t number = 0;
+    std::string text;
+    size_t length = 0;  // bytes, without the line end
+    bool too_long = false;
+  };
+
+  LineReader(std::istream& in, size_t max_bytes)
+      : in_(in), max_bytes_(max_bytes), buffer_(1 << 16) {}
+
+  // The next line, or false at the end of the input or on a read error
+  // (then bad() is true).
+  bool Next(Line& line) {
+    line.text.clear();
+    line.length = 0;
+    line.too_long = false;
+    bool any = false;
+    while (true) {
+      if (pos_ == end_ && !Fill()) {
+        if (!any) return false;
+        break;
+      }
+      any = true;
+      const char* start = buffer_.data() + pos_;
+      const void* nl = std::memchr(start, '\n', end_ - pos_);
+      const size_t n = nl == nullptr ? end_ - pos_
+                                     : static_cast<const char*>(nl) - start;
+      line.length += n;
+      if (!line.too_long) {
+        // One byte of slack for a '\r' that the line end will remove.
+        if (line.text.size() + n > max_bytes_ + 1) {
+          line.too_long = true;
+          line.text.clear();
+        } else {
+          line.text.append(start, n);
+        }
+      }
+      pos_ += n;
+      if (nl != nullptr) {
+        ++pos_;
+        break;
+      }
+    }
+    if (!line.too_long && !line.text.empty() && line.text.back() == '\r') {
+      line.text.pop_back();
+    }
+    if (line.length > 0 && !line.too_long) line.length = line.text.size();
+    if (!line.too_long && line.text.size() > max_bytes_) line.too_long = true;
+    line.number = ++number_;
+    return true;
+  }
+
+  bool bad() const { return in_.bad(); }
+
+ private:
+  bool Fill() {
+    if (!in_) return false;
+    in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    pos_ = 0;
+    end_ = static_cast<size_t>(in_.gcount());
+    return end_ > 0;
+  }
+
+  std::istream& in_;
+  const size_t max_bytes_;
+  std::vector<char> buffer_;
+  size_t pos_ = 0;
+  size_t end_ = 0;
+  int64_t number_ = 0;
+};
+
+struct ImportProblem {
+  int64_t line;
+  std::string id;
+  std::string message;
+};
+
+int RunImport(Invocation& c) {
+  if (int rc = CheckPositionals(c, {"FILE.jsonl"}); rc != kExitOk) return rc;
+  const std::string& path = c.args().positionals[0];
+  const std::string display = path == "-" ? "<stdin>" : path;
+  std::ifstream file;
+  std::istream* in = nullptr;
+  if (path == "-") {
+    if (c.options().in == nullptr) return c.Usage("standard input is not available");
+    in = c.options().in;
+  } else {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      return c.LocalError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+    }
+    in = &file;
+  }
+
+  grpc::ClientContext context;
+  c.SetDeadline(context, /*long_running=*/true);
+  v1::ImportEntriesResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportEntriesRequest>> writer =
+      c.conn().knowledge->ImportEntries(&context, &response);
+
+  const bool progress = c.options().stderr_is_tty;
+  const absl::Time start = absl::Now();
+  absl::Time last_progress = start;
+  bool progress_drawn = false;
+  std::vector<ImportProblem> problems;
+  int64_t sent = 0;
+  bool stream_broken = false;
+  LineReader reader(*in, kMaxImportLineBytes);
+  LineReader::Line line;
+  v1::ImportEntriesRequest request;
+  while (reader.Next(line)) {
+    if (line.too_long) {
+      problems.push_back({line.number, "",
+                          absl::StrCat("line is ", line.length,
+                                       " bytes; the limit is 1048576 (1 MiB); "
+                                       "not sent")});
+      continue;
+    }
+    request.set_jsonl_line(std::move(line.text));
+    request.set_line_number(line.number);
+    if (!writer->Write(request)) {
+      stream_broken = true;
+      break;
+    }
+    ++sent;
+    if (progress) {
+      const absl::Time now = absl::Now();
+      if (now - last_progress >= kProgressInterval) {
+        const double secs = absl::ToDoubleSeconds(now - start);
+        c.err() << kEraseLine
+                << absl::StrFormat("importing %s: %d lines (%.0f lines/s)",
+                                   display, line.number, line.number / secs)
+                << std::flush;
+        last_progress = now;
+        progress_drawn = true;
+      }
+    }
+  }
+  const bool read_failed = reader.bad();
+  if (read_failed) context.TryCancel();
+  if (!stream_broken && !read_failed) {
+    if (progress_drawn) {
+      c.err() << kEraseLine
+              << absl::StrFormat("importing %s: %d lines sent; waiting for the server",
+                                 display, sent)
+              << std::flush;
+    }
+    writer->WritesDone();
+  }
+  grpc::Status status = writer->Finish();
+  if (progress_drawn) c.err() << kEraseLine << std::flush;
+  if (read_failed) {
+    return c.LocalError(absl::StrCat("cannot read ", display, " after ", sent,
+                                     " lines: ", std::strerror(errno),
+                                     "; the import was cancelled"));
+  }
+  if (!status.ok()) {
+    int rc = c.RpcError(status);
+    c.err() << "note: " << sent << " lines of " << display
+            << " were sent before the failure\n";
+    return rc;
+  }
+
+  for (const v1::ImportError& e : response.errors()) {
+    problems.push_back({e.line_number(), e.id(), e.message()});
+  }
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const ImportProblem& a, const ImportProblem& b) {
+                     return a.line < b.line;
+                   });
+  const int64_t local_failures =
+      static_cast<int64_t>(problems.size()) - response.errors_size();
+  const int64_t failed = response.failed() + local_failures;
+  if (c.json()) {
+    Json j;
+    j["file"] = display;
+    j["lines_received"] = response.lines_received();
+    j["created"] = response.created();
+    j["updated"] = response.updated();
+    j["failed"] = failed;
+    j["blank_lines"] = response.blank_lines();
+    j["errors"] = Json::array();
+    for (const ImportProblem& p : problems) {
+      Json e;
+      e["line"] = p.line;
+      e["id"] = p.id;
+      e["message"] = p.message;
+      j["errors"].push_back(std::move(e));
+    }
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    for (const ImportProblem& p : problems) {
+      c.err() << display << ":" << p.line << ": " << Sanitize(p.message, false);
+      if (!p.id.empty()) c.err() << " (id " << Sanitize(p.id, false) << ")";
+      c.err() << "\n";
+    }
+    if (response.failed() > response.errors_size()) {
+      c.err() << "... and " << response.failed() - response.errors_size()
+              << " more errors (the server reports the first "
+              << response.errors_size() << ")\n";
+    }
+    const double secs = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
+    c.out() << absl::StrFormat(
+        "imported %s: %d lines received, %d created, %d updated, %d failed, "
+        "%d blank (%.1f s)\n",
+        display, response.lines_received(), response.created(), response.updated(),
+        failed, response.blank_lines(), secs);
+  }
+  return failed > 0 ? kExitPartialImport : kExitOk;
+}
+
+int RunExport(Invocation& c) {
+  if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
+  v1::ExportEntriesRequest request;
+  if (absl::Status s = AddFilters(c.args(), request); !s.ok()) {
+    return c.Usage(s.message());
+  }
+  const std::string output = c.args().Get("output");
+  if (c.args().Has("output") && output.empty()) {
+    return c.Usage("--output is empty; give a file name, or omit it for stdout");
+  }
+  const std::string partial = output + ".partial";
+  std::ofstream file;
+  std::ostream* dest = &c.out();
+  if (!output.empty()) {
+    file.open(partial, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      return c.LocalError(
+          absl::StrCat("cannot write ", partial, ": ", std::strerror(errno)));
+    }
+    dest = &file;
+  }
+  auto discard = [&] {
+    if (output.empty()) return;
+    file.close();
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+  };
+
+  grpc::ClientContext context;
+  c.SetDeadline(context, /*long_running=*/true);
+  std::unique_ptr<grpc::ClientReader<v1::ExportEntriesResponse>> reader =
+      c.conn().knowledge->ExportEntries(&context, request);
+  v1::ExportEntriesResponse batch;
+  int64_t count = 0;
+  bool write_failed = false;
+  while (!write_failed && reader->Read(&batch)) {
+    for (const v1::Entry& e : batch.entries()) {
+      *dest << EntryToJson(e, /*with_metadata=*/false) << '\n';
+      ++count;
+    }
+    if (!*dest) {
+      write_failed = true;
+      context.TryCancel();
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (write_failed) {
+    discard();
+    return c.LocalError(absl::StrCat(
+        "cannot write ", output.empty() ? "to stdout" : partial, " after ",
+        count, " entries"));
+  }
+  if (!status.ok()) {
+    discard();
+    return c.RpcError(status);
+  }
+  if (!output.empty()) {
+    file.close();
+    std::error_code ec;
+    if (!file) {
+      discard();
+      return c.LocalError(absl::StrCat("cannot write ", partial));
+    }
+    std::filesystem::rename(partial, output, ec);
+    if (ec) {
+      discard();
+      return c.LocalError(absl::StrCat("cannot rename ", partial, " to ",
+                                       output, ": ", ec.message()));
+    }
+    c.err() << "exported " << count << (count == 1 ? " entry" : " entries")
+            << " to " << output << "\n";
+  } else {
+    c.out().flush();
+  }
+  return kExitOk;
+}
+
+absl::string_view ServingStatusName(int64_t s) {
+  switch (s) {
+    case 0: return "UNKNOWN";
+    case 1: return "SERVING";
+    case 2: return "NOT_SERVING";
+    case 3: return "SERVICE_UNKNOWN";
+    default: return "UNRECOGNISED";
+  }
+}
+
+int RunHealth(Invocation& c) {
+  if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(c.args().Get("service"));
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  grpc::health::v1::HealthCheckResponse response;
+  std::unique_ptr<grpc::health::v1::Health::Stub> stub =
+      grpc::health::v1::Health::NewStub(c.conn().channel);
+  grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  const std::string& service = request.service();
+  const int64_t serving = response.status();
+  const absl::string_view name = ServingStatusName(serving);
+  if (c.json()) {
+    Json j;
+    j["server"] = c.server();
+    j["service"] = service;
+    j["status"] = std::string(name);
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    c.out() << c.server() << (service.empty() ? "" : " ") << service << ": "
+            << name << "\n";
+  }
+  return serving == grpc::health::v1::HealthCheckResponse::SERVING ? kExitOk
+                                                                : kExitRpcError;
+}
+
+int RunHelp(Invocation& c) {
+  const std::vector<std::string>& words = c.args().positionals;
+  if (words.empty()) {
+    c.out() << CtlUsage();
+    return kExitOk;
+  }
+  if (words.size() > 1) return c.Usage("give at most one SUBCOMMAND");
+  const std::string help = CtlSubcommandHelp(words[0]);
+  if (help.empty()) {
+    return c.Usage(absl::StrCat("unknown subcommand '", words[0], "'; one of ",
+                                absl::StrJoin(CtlSubcommandNames(), ", ")));
+  }
+  c.out() << help;
+  return kExitOk;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Public functions.
+
+std::string RenderHighlighted(absl::string_view text, Highlight style) {
+  std::string out = Sanitize(text, /*keep_newlines=*/false);
+  if (style == Highlight::kAnsi) {
+    absl::StrReplaceAll({{"<em>", kAnsiOn}, {"</em>", kAnsiOff}}, &out);
+  } else {
+    absl::StrReplaceAll({{"<em>", "【"}, {"</em>", "】"}}, &out);
+  }
+  return out;
+}
+
+void PrintSearchHuman(const v1::SearchResponse& response, Highlight style,
+                      std::ostream& out) {
+  if (response.hits().empty()) {
+    out << "no matching entries";
+    if (response.total_estimate() > 0) {
+      out << " on this page (about " << response.total_estimate() << " in all)";
+    }
+    out << "\n";
+    return;
+  }
+  for (const v1::SearchHit& hit : response.hits()) {
+    const v1::Entry& e = hit.entry();
+    std::string matched(MatchedFieldName(hit.matched_field()));
+    if (hit.matched_field() == v1::MATCHED_FIELD_VARIANT) {
+      absl::StrAppend(&matched, " #", hit.variant_index() + 1);
+    }
+    out << absl::StrFormat("%d. %s  score %.3f  category %s  matched %s\n",
+                           hit.rank(), Sanitize(e.id(), false), hit.score(),
+                           e.category().empty() ? "-" : Sanitize(e.category(), false),
+                           matched);
+    const std::string& phrasing =
+        hit.highlighted_text().empty() ? hit.matched_text() : hit.highlighted_text();
+    out << "   Q: " << RenderHighlighted(phrasing.empty() ? e.question() : phrasing, style)
+        << "\n";
+    if (!hit.answer_snippet().empty()) {
+      out << "   A: " << RenderHighlighted(hit.answer_snippet(), style) << "\n";
+    }
+  }
+  const int first = response.hits(0).rank();
+  const int last = response.hits(response.hits_size() - 1).rank();
+  out << "hits " << first << "-" << last << " of about " << response.total_estimate();
+  if (response.traditional_query()) out << " (query read as Traditional Chinese)";
+  if (response.next_page_token().empty()) {
+    out << "; no more pages\n";
+  } else {
+    out << "; next page: --page_token=" << response.next_page_token() << "\n";
+  }
+}
+
+void PrintSearchJson(const v1::SearchResponse& response, std::ostream& out) {
+  for (const v1::SearchHit& hit : response.hits()) {
+    Json j;
+    j["rank"] = hit.rank();
+    j["score"] = hit.score();
+    j["matched_field"] = std::string(MatchedFieldName(hit.matched_field()));
+    if (hit.matched_field() == v1::MATCHED_FIELD_VARIANT) {
+      j["variant_index"] = hit.variant_index();
+    }
+    j["matched_text"] = hit.matched_text();
+    j["highlighted_text"] = hit.highlighted_text();
+    j["answer_snippet"] = hit.answer_snippet();
+    j["entry"] = EntryJson(hit.entry(), /*with_metadata=*/true);
+    out << DumpJson(j) << "\n";
+  }
+  Json summary;
+  summary["total_estimate"] = response.total_estimate();
+  summary["next_page_token"] = response.next_page_token();
+  summary["traditional_query"] = response.traditional_query();
+  out << DumpJson(summary) << "\n";
+}
+
+std::string EntryToJson(const v1::Entry& entry, bool with_metadata) {
+  return DumpJson(EntryJson(entry, with_metadata));
+}
+
+absl::Status ApplyEntryJson(absl::string_view json, v1::Entry& entry) {
+  Json j;
+  try {
+    j = Json::parse(json.begin(), json.end());
+  } catch (const Json::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat("not valid JSON: ", e.what()));
+  }
+  if (!j.is_object()) {
+    return absl::InvalidArgumentError(
+        "expected one JSON object like {\"question\": \"...\", \"answer\": \"...\"}");
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (value.is_null()) continue;
+    std::string* scalar = nullptr;
+    google::protobuf::RepeatedPtrField<std::string>* list = nullptr;
+    if (key == "id") scalar = entry.mutable_id();
+    else if (key == "question") scalar = entry.mutable_question();
+    else if (key == "answer") scalar = entry.mutable_answer();
+    else if (key == "category") scalar = entry.mutable_category();
+    else if (key == "locale") scalar = entry.mutable_locale();
+    else if (key == "channel") scalar = entry.mutable_channel();
+    else if (key == "variants") list = entry.mutable_variants();
+    else if (key == "tags") list = entry.mutable_tags();
+    else if (key == "version" || key == "create_time_ms" ||
+             key == "update_time_ms" || key == "created_at" || key == "updated_at") {
+      continue;  // output-only
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown key \"", key,
+          "\"; known keys: id, question, variants, answer, category, tags, "
+          "locale, channel"));
+    }
+    if (scalar != nullptr) {
+      if (!value.is_string()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("\"", key, "\" must be a string"));
+      }
+      *scalar = value.get<std::string>();
+      continue;
+    }
+    if (!value.is_array()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", key, "\" must be an array of strings"));
+    }
+    list->Clear();
+    for (const Json& item : value) {
+      if (!item.is_string()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("\"", key, "\" must be an array of strings"));
+      }
+      *list->Add() = item.get<std::string>();
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string CtlUsage() {
+  std::string out = Overview();
+  out += "\n========== Subcommand reference ==========\n";
+  for (const SubcommandSpec& s : Subcommands()) {
+    out += "\n";
+    out += SubcommandHelp(s);
+  }
+  return out;
+}
+
+std::string CtlSubcommandHelp(absl::string_view name) {
+  const SubcommandSpec* s = FindSubcommand(name);
+  if (s == nullptr) return "";
+  std::string out = SubcommandHelp(*s);
+  out +=
+      "\n Global flags (before or after the subcommand):\n"
+      "  --server=HOST:PORT, --json, --timeout=DURATION, "
+      "--color=auto|always|never\n"
+      "  (see 'zhikuctl --help')\n\n";
+  out += kExitCodesHelp;
+  return out;
+}
+
+std::vector<std::string> CtlSubcommandNames() {
+  std::vector<std::string> names;
+  for (const SubcommandSpec& s : Subcommands()) names.emplace_back(s.name);
+  return names;
+}
+
+int RunCtl(const CtlOptions& options, const std::vector<std::string>& args,
+           std::ostream& out, std::ostream& err) {
+  size_t i = 0;
+  ParsedArgs globals;
+  if (absl::Status s = ParseArgs(args, &i, nullptr, globals); !s.ok()) {
+    err << "zhikuctl: " << s.message() << "\nRun 'zhikuctl --help' for usage.\n";
+    return kExitUsage;
+  }
+  if (i == args.size()) {
+    if (globals.GetBool("help")) {
+      out << CtlUsage();
+      return kExitOk;
+    }
+    err << "zhikuctl: missing SUBCOMMAND\n\n" << Overview();
+    return kExitUsage;
+  }
+  const SubcommandSpec* spec = FindSubcommand(args[i]);
+  if (spec == nullptr) {
+    err << "zhikuctl: unknown subcommand '" << args[i] << "'; one of "
+        << absl::StrJoin(CtlSubcommandNames(), ", ")
+        << "\nRun 'zhikuctl --help' for usage.\n";
+    return kExitUsage;
+  }
+  ++i;
+  ParsedArgs parsed = std::move(globals);
+  if (absl::Status s = ParseArgs(args, &i, spec, parsed); !s.ok()) {
+    err << "zhikuctl " << spec->name << ": " << s.message()
+        << "\nRun 'zhikuctl help " << spec->name << "' for usage.\n";
+    return kExitUsage;
+  }
+  if (parsed.GetBool("help")) {
+    out << CtlSubcommandHelp(spec->name);
+    return kExitOk;
+  }
+  Invocation invocation(options, *spec, std::move(parsed), out, err);
+  if (absl::Status s = invocation.Init(); !s.ok()) {
+    return invocation.Usage(s.message());
+  }
+  return spec->run(invocation);
+}
+
+}  // namespace zhiku::ctl

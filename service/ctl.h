@@ -22,7 +22,6 @@
 namespace zhiku::v1 {
 class Entry;
 class SearchResponse;
-class SuggestResponse;
 }  // namespace zhiku::v1
 
 namespace zhiku::ctl {

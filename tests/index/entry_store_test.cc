@@ -1,1 +1,612 @@
+#include "index/entry_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "index/entry.h"
+#include "tests/test_util.h"
+
+namespace zhiku {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+Entry MakeEntry(const std::string& id, const std::string& question) {
+  Entry entry;
+  entry.id = id;
+  entry.question = question;
+  entry.answer = "answer to " + question;
+  entry.category = "general";
+  entry.locale = "en";
+  entry.channel = "all";
+  return entry;
+}
+
+std::vector<std::string> Ids(const std::vector<Entry>& entries) {
+  std::vector<std::string> ids;
+  for (const Entry& entry : entries) ids.push_back(entry.id);
+  return ids;
+}
+
+// "category=a,b;tags=x" -> Filters, through AddFilter.
+Filters ParseFilters(absl::string_view spec) {
+  Filters filters;
+  for (absl::string_view clause : absl::StrSplit(spec, ';', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> field_values = absl::StrSplit(clause, absl::MaxSplits('=', 1));
+    std::vector<std::string> values = absl::StrSplit(field_values.second, ',');
+    EXPECT_TRUE(AddFilter(field_values.first, values, &filters).ok()) << clause;
+  }
+  return filters;
+}
+
+// Runs SQL on the store's file behind its back, to fake other writers,
+// corruption and future schemas.
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  EXPECT_EQ(rc, SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+class EntryStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    store_.reset();
+    auto store = OpenSqliteEntryStore(path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  testing::TempDir dir_;
+  const std::string path_ = dir_.Sub("zhiku.db");
+  std::unique_ptr<EntryStore> store_;
+};
+
+TEST_F(EntryStoreTest, CreateSetsVersionAndTimestampsAndGetReturnsIt) {
+  const int64_t before = absl::ToUnixMillis(absl::Now());
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry created, store_->Create(MakeEntry("faq-1", "How do I reset my password?")));
+  const int64_t after = absl::ToUnixMillis(absl::Now());
+  EXPECT_EQ(created.id, "faq-1");
+  EXPECT_EQ(created.version, 1);
+  EXPECT_GE(created.created_at_ms, before);
+  EXPECT_LE(created.created_at_ms, after);
+  EXPECT_EQ(created.updated_at_ms, created.created_at_ms);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry got, store_->Get("faq-1"));
+  EXPECT_EQ(got, created);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t count, store_->Count());
+  EXPECT_EQ(count, 1);
+}
+
+TEST_F(EntryStoreTest, CreateStoresTheCanonicalForm) {
+  Entry entry = MakeEntry("faq-1", "  怎么退款？ ");
+  entry.variants = {"退款", " 退款 ", "", "怎么退款？", "退货"};
+  entry.tags = {"售后", "refund"};
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry created, store_->Create(entry));
+  EXPECT_EQ(created.question, "怎么退款？");
+  EXPECT_EQ(created.variants, (std::vector<std::string>{"退款", "退货"}));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry got, store_->Get("faq-1"));
+  EXPECT_EQ(got, created);
+}
+
+TEST_F(EntryStoreTest, CreateWithEmptyIdGeneratesDistinctIds) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry a, store_->Create(MakeEntry("", "first")));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry b, store_->Create(MakeEntry("", "second")));
+  EXPECT_THAT(a.id, MatchesRegex("e-[0-9a-f]{16}"));
+  EXPECT_THAT(b.id, MatchesRegex("e-[0-9a-f]{16}"));
+  EXPECT_NE(a.id, b.id);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry got, store_->Get(a.id));
+  EXPECT_EQ(got.question, "first");
+}
+
+TEST_F(EntryStoreTest, CreateExistingIdIsAlreadyExistsAndKeepsTheOriginal) {
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("faq-1", "original")));
+  absl::StatusOr<Entry> again = store_->Create(MakeEntry("faq-1", "impostor"));
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(again.status().message(), HasSubstr("'faq-1' already exists"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry got, store_->Get("faq-1"));
+  EXPECT_EQ(got.question, "original");
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t seq, store_->LastSeq());
+  EXPECT_EQ(seq, 1) << "a failed write logs no change";
+}
+
+TEST_F(EntryStoreTest, InvalidEntriesAreRejectedAndNothingIsStored) {
+  Entry long_answer = MakeEntry("faq-1", "q");
+  long_answer.answer = std::string(70000, 'a');
+  absl::StatusOr<Entry> created = store_->Create(long_answer);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(created.status().message(), HasSubstr("answer is 70,000 bytes; the limit is 65,536"));
+  EXPECT_EQ(store_->Create(MakeEntry("bad id", "q")).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Create(MakeEntry("faq-2", " \t")).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Create(MakeEntry("faq-3", "bad \xFF")).status().code(), absl::StatusCode::kInvalidArgument);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t count, store_->Count());
+  EXPECT_EQ(count, 0);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t seq, store_->LastSeq());
+  EXPECT_EQ(seq, 0);
+}
+
+TEST_F(EntryStoreTest, GetUnknownIdIsNotFound) {
+  absl::StatusOr<Entry> got = store_->Get("nope");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(got.status().message(), HasSubstr("'nope'"));
+  EXPECT_EQ(store_->Get("").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EntryStoreTest, UpdateBumpsVersionAndKeepsCreatedAt) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry created, store_->Create(MakeEntry("faq-1", "old question")));
+  Entry edit = created;
+  edit.question = "new question";
+  edit.created_at_ms = 1;  // ignored: the store keeps its own
+  edit.version = 99;       // ignored
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry updated, store_->Update(edit, /*expected_version=*/1));
+  EXPECT_EQ(updated.version, 2);
+  EXPECT_EQ(updated.question, "new question");
+  EXPECT_EQ(updated.created_at_ms, created.created_at_ms);
+  EXPECT_GE(updated.updated_at_ms, created.updated_at_ms);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry got, store_->Get("faq-1"));
+  EXPECT_EQ(got, updated);
+  // expected_version 0 skips the check.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry unchecked, store_->Update(edit, 0));
+  EXPECT_EQ(unchecked.version, 3);
+}
+
+TEST_F(EntryStoreTest, UpdateErrors) {
+  EXPECT_EQ(store_->Update(MakeEntry("ghost", "q"), 0).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Update(MakeEntry("", "q"), 0).status().code(), absl::StatusCode::kInvalidArgument);
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("faq-1", "q")));
+  EXPECT_EQ(store_->Update(MakeEntry("faq-1", ""), 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Update(MakeEntry("faq-1", "q"), -1).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EntryStoreTest, ConcurrentEditWithStaleVersionIsAbortedAndLosesNothing) {
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("faq-1", "v1")));
+  // Two editors read version 1.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry alice, store_->Get("faq-1"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry bob, store_->Get("faq-1"));
+  alice.answer = "alice's answer";
+  bob.answer = "bob's answer";
+  ZHIKU_ASSERT_OK(store_->Update(alice, alice.version));
+  absl::StatusOr<Entry> stale = store_->Update(bob, bob.version);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale.status().message(), HasSubstr("entry 'faq-1' is at version 2, not 1; re-read it and retry"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry got, store_->Get("faq-1"));
+  EXPECT_EQ(got.answer, "alice's answer");
+  EXPECT_EQ(got.version, 2);
+  // Bob re-reads and retries.
+  bob = got;
+  bob.answer = "bob's answer, after reading alice's";
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry retried, store_->Update(bob, bob.version));
+  EXPECT_EQ(retried.version, 3);
+}
+
+TEST_F(EntryStoreTest, DeleteRemovesTheEntryAndChecksTheVersion) {
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("faq-1", "q")));
+  ZHIKU_ASSERT_OK(store_->Update(MakeEntry("faq-1", "q2"), 1));
+  absl::Status stale = store_->Delete("faq-1", 1);
+  EXPECT_EQ(stale.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale.message(), HasSubstr("is at version 2, not 1"));
+  ZHIKU_ASSERT_OK(store_->Get("faq-1"));
+  ZHIKU_ASSERT_OK(store_->Delete("faq-1", 2));
+  EXPECT_EQ(store_->Get("faq-1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Delete("faq-1", 0).code(), absl::StatusCode::kNotFound);
+  // The id is free again.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry recreated, store_->Create(MakeEntry("faq-1", "q3")));
+  EXPECT_EQ(recreated.version, 1);
+}
+
+TEST_F(EntryStoreTest, UpsertBatchStoresValidEntriesAndReportsEachOutcome) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry existing, store_->Create(MakeEntry("old", "old question")));
+  Entry too_long = MakeEntry("bad", "q");
+  too_long.answer = std::string(70000, 'x');
+  std::vector<Entry> batch = {
+      MakeEntry("new-1", "first"),            // 0: created
+      MakeEntry("dup", "dup, first copy"),    // 1: superseded by 4
+      MakeEntry("old", "old question, v2"),   // 2: replaces the existing entry
+      too_long,                               // 3: invalid, batch continues
+      MakeEntry("dup", "dup, second copy"),   // 4: wins
+      MakeEntry("", "no id"),                 // 5: gets a generated id
+      MakeEntry("blank", "  "),               // 6: invalid
+  };
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<UpsertOutcome> outcomes, store_->UpsertBatch(batch));
+  ASSERT_EQ(outcomes.size(), batch.size());
+
+  ZHIKU_EXPECT_OK(outcomes[0].status);
+  EXPECT_TRUE(outcomes[0].created);
+  EXPECT_EQ(outcomes[0].entry.version, 1);
+
+  EXPECT_EQ(outcomes[1].status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(outcomes[1].status.message(), HasSubstr("superseded by a later entry with the same id"));
+
+  ZHIKU_EXPECT_OK(outcomes[2].status);
+  EXPECT_FALSE(outcomes[2].created);
+  EXPECT_EQ(outcomes[2].entry.version, 2);
+  EXPECT_EQ(outcomes[2].entry.created_at_ms, existing.created_at_ms);
+
+  EXPECT_EQ(outcomes[3].status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(outcomes[3].status.message(), HasSubstr("answer is 70,000 bytes"));
+
+  ZHIKU_EXPECT_OK(outcomes[4].status);
+  EXPECT_TRUE(outcomes[4].created);
+
+  ZHIKU_EXPECT_OK(outcomes[5].status);
+  EXPECT_THAT(outcomes[5].entry.id, MatchesRegex("e-[0-9a-f]{16}"));
+
+  EXPECT_EQ(outcomes[6].status.code(), absl::StatusCode::kInvalidArgument);
+
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry dup, store_->Get("dup"));
+  EXPECT_EQ(dup.question, "dup, second copy");
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry old, store_->Get("old"));
+  EXPECT_EQ(old, outcomes[2].entry);
+  EXPECT_EQ(store_->Get("bad").status().code(), absl::StatusCode::kNotFound);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t count, store_->Count());
+  EXPECT_EQ(count, 4);  // old, new-1, dup, generated
+  // One change per stored entry: create old + 4 in the batch.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t seq, store_->LastSeq());
+  EXPECT_EQ(seq, 5);
+}
+
+TEST_F(EntryStoreTest, UpsertBatchDuplicateWhoseLaterCopyIsInvalidKeepsTheEarlierOne) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<UpsertOutcome> outcomes,
+                             store_->UpsertBatch({MakeEntry("a", "valid"), MakeEntry("a", "")}));
+  ZHIKU_EXPECT_OK(outcomes[0].status);
+  EXPECT_EQ(outcomes[1].status.code(), absl::StatusCode::kInvalidArgument);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry a, store_->Get("a"));
+  EXPECT_EQ(a.question, "valid");
+}
+
+TEST_F(EntryStoreTest, UpsertBatchOfUnchangedEntriesIsANoOp) {
+  std::vector<Entry> batch = {MakeEntry("a", "qa"), MakeEntry("b", "qb")};
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<UpsertOutcome> first, store_->UpsertBatch(batch));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t seq_after_first, store_->LastSeq());
+  batch[0].question = "  qa ";  // canonicalises to the stored text
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<UpsertOutcome> second, store_->UpsertBatch(batch));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t seq_after_second, store_->LastSeq());
+  EXPECT_EQ(seq_after_second, seq_after_first);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    ZHIKU_EXPECT_OK(second[i].status);
+    EXPECT_FALSE(second[i].created);
+    EXPECT_EQ(second[i].entry, first[i].entry);
+  }
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<UpsertOutcome> empty, store_->UpsertBatch({}));
+  EXPECT_TRUE(empty.empty());
+}
+
+TEST_F(EntryStoreTest, ListPagesInIdOrder) {
+  std::vector<Entry> batch;
+  for (int i = 24; i >= 0; --i) batch.push_back(MakeEntry(absl::StrCat("id-", i < 10 ? "0" : "", i), "q"));
+  ZHIKU_ASSERT_OK(store_->UpsertBatch(batch));
+
+  std::vector<std::string> seen;
+  ListEntriesRequest request;
+  request.limit = 10;
+  std::vector<size_t> page_sizes;
+  while (true) {
+    ZHIKU_ASSERT_OK_AND_ASSIGN(ListEntriesResult page, store_->List(request));
+    page_sizes.push_back(page.entries.size());
+    for (const Entry& entry : page.entries) seen.push_back(entry.id);
+    if (page.next_after_id.empty()) break;
+    EXPECT_EQ(page.next_after_id, page.entries.back().id);
+    request.after_id = page.next_after_id;
+  }
+  EXPECT_THAT(page_sizes, ElementsAre(10, 10, 5));
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.front(), "id-00");
+  EXPECT_EQ(seen.back(), "id-24");
+}
+
+TEST_F(EntryStoreTest, ListExactlyFullLastPageHasNoNextPage) {
+  ZHIKU_ASSERT_OK(store_->UpsertBatch({MakeEntry("a", "q"), MakeEntry("b", "q")}));
+  ListEntriesRequest request;
+  request.limit = 2;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(ListEntriesResult page, store_->List(request));
+  EXPECT_EQ(page.entries.size(), 2u);
+  EXPECT_EQ(page.next_after_id, "");
+}
+
+TEST_F(EntryStoreTest, ListAppliesFilters) {
+  auto make = [](const std::string& id, const std::string& category, std::vector<std::string> tags,
+                 const std::string& locale, const std::string& channel) {
+    Entry entry = MakeEntry(id, "question " + id);
+    entry.category = category;
+    entry.tags = std::move(tags);
+    entry.locale = locale;
+    entry.channel = channel;
+    return entry;
+  };
+  ZHIKU_ASSERT_OK(store_->UpsertBatch({
+      make("a", "billing", {"refund", "card"}, "en", "app"),
+      make("b", "billing", {}, "zh-CN", "web"),
+      make("c", "shipping", {"refund"}, "zh-CN", "app"),
+      make("d", "account", {"password"}, "en", "web"),
+      make("e", "billing", {"card"}, "zh-TW", "app"),
+      make("f", "shipping", {"退款"}, "zh-CN", "all"),
+  }));
+  struct Case {
+    const char* name;
+    const char* filters;
+    std::vector<std::string> ids;
+  };
+  const Case cases[] = {
+      {"none", "", {"a", "b", "c", "d", "e", "f"}},
+      {"category", "category=billing", {"a", "b", "e"}},
+      {"categories_or", "category=account,shipping", {"c", "d", "f"}},
+      {"locale", "locale=zh-CN", {"b", "c", "f"}},
+      {"channel", "channel=web", {"b", "d"}},
+      {"tag", "tags=refund", {"a", "c"}},
+      {"tags_or", "tags=card,password", {"a", "d", "e"}},
+      {"tag_non_ascii", "tags=退款", {"f"}},
+      {"tag_case_sensitive", "tags=Refund", {}},
+      {"and_across_fields", "category=billing;tags=card;channel=app", {"a", "e"}},
+      {"nothing_matches", "category=billing;locale=en;channel=web", {}},
+      // Regression guard: a filter value containing JSON/SQL syntax is data.
+      {"quote_in_value", "category=billing\"]') OR 1=1 --", {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ListEntriesRequest request;
+    request.filters = ParseFilters(c.filters);
+    ZHIKU_ASSERT_OK_AND_ASSIGN(ListEntriesResult result, store_->List(request));
+    EXPECT_EQ(Ids(result.entries), c.ids);
+    EXPECT_EQ(result.next_after_id, "");
+  }
+
+  // Paging through a filtered list skips non-matching entries correctly.
+  ListEntriesRequest request;
+  request.filters.categories = {"billing"};
+  request.limit = 2;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(ListEntriesResult page1, store_->List(request));
+  EXPECT_THAT(Ids(page1.entries), ElementsAre("a", "b"));
+  EXPECT_EQ(page1.next_after_id, "b");
+  request.after_id = page1.next_after_id;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(ListEntriesResult page2, store_->List(request));
+  EXPECT_THAT(Ids(page2.entries), ElementsAre("e"));
+  EXPECT_EQ(page2.next_after_id, "");
+}
+
+TEST_F(EntryStoreTest, ListRejectsLimitsOutsideOneToAThousand) {
+  ListEntriesRequest request;
+  for (int limit : {0, -1, 1001}) {
+    request.limit = limit;
+    absl::StatusOr<ListEntriesResult> result = store_->List(request);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << limit;
+    EXPECT_THAT(result.status().message(), HasSubstr("between 1 and 1000"));
+  }
+  request.limit = 1000;
+  ZHIKU_EXPECT_OK(store_->List(request));
+}
+
+TEST_F(EntryStoreTest, ForEachVisitsInIdOrderAndStopsOnError) {
+  ZHIKU_ASSERT_OK(store_->UpsertBatch({MakeEntry("c", "q"), MakeEntry("a", "q"), MakeEntry("b", "q")}));
+  std::vector<std::string> visited;
+  ZHIKU_ASSERT_OK(store_->ForEach([&](const Entry& entry) {
+    visited.push_back(entry.id);
+    // Calling back into the store from fn must not deadlock.
+    return store_->Get(entry.id).status();
+  }));
+  EXPECT_THAT(visited, ElementsAre("a", "b", "c"));
+
+  visited.clear();
+  absl::Status status = store_->ForEach([&](const Entry& entry) {
+    visited.push_back(entry.id);
+    return entry.id == "b" ? absl::CancelledError("stop here") : absl::OkStatus();
+  });
+  EXPECT_EQ(status, absl::CancelledError("stop here"));
+  EXPECT_THAT(visited, ElementsAre("a", "b"));
+}
+
+TEST_F(EntryStoreTest, ForEachReadsOneSnapshotWhileWritesContinue) {
+  ZHIKU_ASSERT_OK(store_->UpsertBatch({MakeEntry("a", "q"), MakeEntry("b", "q")}));
+  std::vector<std::string> visited;
+  ZHIKU_ASSERT_OK(store_->ForEach([&](const Entry& entry) {
+    visited.push_back(entry.id);
+    if (entry.id == "a") return store_->Create(MakeEntry("a2", "added during the scan")).status();
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(visited, ElementsAre("a", "b"));
+  ZHIKU_EXPECT_OK(store_->Get("a2"));
+}
+
+TEST_F(EntryStoreTest, ChangesSinceListsEveryChangeOldestFirstWithDeleteMarkers) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t empty_seq, store_->LastSeq());
+  EXPECT_EQ(empty_seq, 0);
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("a", "q")));
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("b", "q")));
+  ZHIKU_ASSERT_OK(store_->Update(MakeEntry("a", "q2"), 1));
+  ZHIKU_ASSERT_OK(store_->Delete("b", 1));
+
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<Change> changes, store_->ChangesSince(0, 100));
+  ASSERT_EQ(changes.size(), 4u);
+  const std::vector<std::string> ids = {"a", "b", "a", "b"};
+  const std::vector<bool> deleted = {false, false, false, true};
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i].seq, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(changes[i].entry_id, ids[i]);
+    EXPECT_EQ(changes[i].deleted, deleted[i]);
+  }
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<Change> tail, store_->ChangesSince(2, 100));
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].seq, 3);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<Change> one, store_->ChangesSince(0, 1));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].seq, 1);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<Change> none, store_->ChangesSince(4, 100));
+  EXPECT_TRUE(none.empty());
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t last, store_->LastSeq());
+  EXPECT_EQ(last, 4);
+  EXPECT_EQ(store_->ChangesSince(-1, 10).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ChangesSince(0, 0).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EntryStoreTest, StoreIdIsRandomAndStableAcrossReopen) {
+  const std::string id = store_->StoreId();
+  EXPECT_THAT(id, MatchesRegex("[0-9a-f]{32}"));
+  Reopen();
+  EXPECT_EQ(store_->StoreId(), id);
+
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::unique_ptr<EntryStore> other, OpenSqliteEntryStore(dir_.Sub("other.db")));
+  EXPECT_NE(other->StoreId(), id);
+}
+
+TEST_F(EntryStoreTest, DataSurvivesCloseAndReopen) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry a, store_->Create(MakeEntry("a", "问题")));
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("b", "q")));
+  ZHIKU_ASSERT_OK(store_->Delete("b", 0));
+  Reopen();
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry got, store_->Get("a"));
+  EXPECT_EQ(got, a);
+  EXPECT_EQ(store_->Get("b").status().code(), absl::StatusCode::kNotFound);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t last, store_->LastSeq());
+  EXPECT_EQ(last, 3);
+  // Sequence numbers continue after reopening.
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("c", "q")));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<Change> changes, store_->ChangesSince(3, 10));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].seq, 4);
+}
+
+TEST(OpenSqliteEntryStore, GarbageFileIsDataLoss) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("zhiku.db");
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 1000; ++i) out << "this is not a database, just some text\n";
+  }
+  absl::StatusOr<std::unique_ptr<EntryStore>> store = OpenSqliteEntryStore(path);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr(path));
+}
+
+TEST(OpenSqliteEntryStore, ForeignSqliteDatabaseIsDataLoss) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("other-app.db");
+  RawExec(path, "CREATE TABLE users(name TEXT)");
+  absl::StatusOr<std::unique_ptr<EntryStore>> store = OpenSqliteEntryStore(path);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr("not a Zhiku store"));
+}
+
+TEST(OpenSqliteEntryStore, NewerSchemaIsFailedPrecondition) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("zhiku.db");
+  ZHIKU_ASSERT_OK(OpenSqliteEntryStore(path));
+  RawExec(path, "UPDATE meta SET value = '999' WHERE key = 'schema_version'");
+  absl::StatusOr<std::unique_ptr<EntryStore>> store = OpenSqliteEntryStore(path);
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr("schema version 999"));
+}
+
+TEST(OpenSqliteEntryStore, MissingStoreIdIsDataLoss) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("zhiku.db");
+  ZHIKU_ASSERT_OK(OpenSqliteEntryStore(path));
+  RawExec(path, "DELETE FROM meta WHERE key = 'store_id'");
+  EXPECT_EQ(OpenSqliteEntryStore(path).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(EntryStoreTest, CorruptStoredRowIsDataLoss) {
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("a", "q")));
+  RawExec(path_, "UPDATE entries SET variants = 'not json' WHERE id = 'a'");
+  absl::StatusOr<Entry> got = store_->Get("a");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << got.status();
+  EXPECT_THAT(got.status().message(), HasSubstr("entry 'a': stored variants"));
+  EXPECT_EQ(store_->ForEach([](const Entry&) { return absl::OkStatus(); }).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST_F(EntryStoreTest, WritesFromAnotherProcessAreVisible) {
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("a", "q")));
+  RawExec(path_, "INSERT INTO changes(entry_id, deleted, at_ms) VALUES('a', 0, 0)");
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t last, store_->LastSeq());
+  EXPECT_EQ(last, 2);
+}
+
+TEST(OpenSqliteEntryStore, UnopenablePathIsUnavailable) {
+  testing::TempDir dir;
+  absl::StatusOr<std::unique_ptr<EntryStore>> store = OpenSqliteEntryStore(dir.Sub("missing/dir/zhiku.db"));
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable) << store.status();
+  EXPECT_EQ(OpenSqliteEntryStore("").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(OpenSqliteEntryStore, TwoHandlesOnOneFileSeeEachOthersWrites) {
+  testing::TempDir dir;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::unique_ptr<EntryStore> first, OpenSqliteEntryStore(dir.Sub("zhiku.db")));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::unique_ptr<EntryStore> second, OpenSqliteEntryStore(dir.Sub("zhiku.db")));
+  EXPECT_EQ(first->StoreId(), second->StoreId());
+  ZHIKU_ASSERT_OK(first->Create(MakeEntry("a", "q")));
+  ZHIKU_ASSERT_OK(second->Create(MakeEntry("b", "q")));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t count, first->Count());
+  EXPECT_EQ(count, 2);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t last, first->LastSeq());
+  EXPECT_EQ(last, 2);
+}
+
+TEST_F(EntryStoreTest, ConcurrentWritersAllSucceedWithUniqueSeqs) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::vector<absl::Status> failures[kThreads];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = absl::StrCat("t", t, "-", i);
+        absl::Status status = store_->Create(MakeEntry(id, "q")).status();
+        if (status.ok() && i % 5 == 0) status = store_->Update(MakeEntry(id, "q2"), 1).status();
+        if (status.ok() && i % 10 == 0) status = store_->Get(id).status();
+        if (!status.ok()) failures[t].push_back(status);
+      }
+    });
+  }
+  // A reader runs alongside the writers.
+  std::vector<absl::Status> reader_failures;
+  threads.emplace_back([&] {
+    for (int i = 0; i < 50; ++i) {
+      absl::Status status = store_->List(ListEntriesRequest{}).status();
+      if (status.ok()) status = store_->ChangesSince(0, 1000).status();
+      if (!status.ok()) reader_failures.push_back(status);
+    }
+  });
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_TRUE(failures[t].empty()) << failures[t].front();
+  EXPECT_TRUE(reader_failures.empty()) << reader_failures.front();
+
+  constexpr int kUpdates = kThreads * kPerThread / 5;
+  constexpr int kWrites = kThreads * kPerThread + kUpdates;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t count, store_->Count());
+  EXPECT_EQ(count, kThreads * kPerThread);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<Change> changes, store_->ChangesSince(0, 10000));
+  ASSERT_EQ(changes.size(), static_cast<size_t>(kWrites));
+  std::set<int64_t> seqs;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    seqs.insert(changes[i].seq);
+    if (i > 0) {
+      EXPECT_LT(changes[i - 1].seq, changes[i].seq);
+    }
+  }
+  EXPECT_EQ(seqs.size(), static_cast<size_t>(kWrites));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t last, store_->LastSeq());
+  EXPECT_EQ(last, kWrites);
+}
+
+}  // namespace
+}  // namespace zhiku

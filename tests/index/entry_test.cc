@@ -2,9 +2,12 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "index/filters.h"
@@ -313,37 +316,48 @@ TEST(AddFilter, RejectsUnknownFieldsAndEmptyValues) {
   EXPECT_TRUE(filters.empty()) << "a rejected filter adds nothing";
 }
 
+// "category=a,b;tags=x" -> Filters, through AddFilter.
+Filters ParseFilters(absl::string_view spec) {
+  Filters filters;
+  for (absl::string_view clause : absl::StrSplit(spec, ';', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> field_values = absl::StrSplit(clause, absl::MaxSplits('=', 1));
+    std::vector<std::string> values = absl::StrSplit(field_values.second, ',');
+    EXPECT_TRUE(AddFilter(field_values.first, values, &filters).ok()) << clause;
+  }
+  return filters;
+}
+
 struct MatchCase {
   const char* name;
-  Filters filters;
+  const char* filters;
   bool matches;
 };
 
 TEST(Matches, OrWithinAFieldAndAcrossFields) {
   const Entry entry = ValidEntry();  // 售后, tags {refund, 订单}, zh-CN, app
   const MatchCase cases[] = {
-      {"no_filters", {}, true},
-      {"category_hit", {.categories = {"售后"}}, true},
-      {"category_miss", {.categories = {"物流"}}, false},
-      {"category_any_of", {.categories = {"物流", "售后"}}, true},
-      {"category_case_sensitive", {.categories = {"售後"}}, false},
-      {"tag_hit", {.tags = {"订单"}}, true},
-      {"tag_any_of", {.tags = {"x", "refund"}}, true},
-      {"tag_miss", {.tags = {"Refund"}}, false},
-      {"locale_hit", {.locales = {"zh-CN"}}, true},
-      {"locale_miss", {.locales = {"zh-TW"}}, false},
-      {"channel_hit", {.channels = {"web", "app"}}, true},
-      {"channel_miss", {.channels = {"web"}}, false},
-      {"all_fields_hit", {{"售后"}, {"refund"}, {"zh-CN"}, {"app"}}, true},
-      {"and_across_fields", {{"售后"}, {"refund"}, {"en"}, {"app"}}, false},
+      {"no_filters", "", true},
+      {"category_hit", "category=售后", true},
+      {"category_miss", "category=物流", false},
+      {"category_any_of", "category=物流,售后", true},
+      {"category_case_sensitive", "category=售後", false},
+      {"tag_hit", "tags=订单", true},
+      {"tag_any_of", "tags=x,refund", true},
+      {"tag_miss", "tags=Refund", false},
+      {"locale_hit", "locale=zh-CN", true},
+      {"locale_miss", "locale=zh-TW", false},
+      {"channel_hit", "channel=web,app", true},
+      {"channel_miss", "channel=web", false},
+      {"all_fields_hit", "category=售后;tags=refund;locale=zh-CN;channel=app", true},
+      {"and_across_fields", "category=售后;tags=refund;locale=en;channel=app", false},
   };
   for (const MatchCase& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(Matches(c.filters, entry), c.matches);
+    EXPECT_EQ(Matches(ParseFilters(c.filters), entry), c.matches);
   }
   Entry untagged = entry;
   untagged.tags.clear();
-  EXPECT_FALSE(Matches(Filters{.tags = {"refund"}}, untagged));
+  EXPECT_FALSE(Matches(ParseFilters("tags=refund"), untagged));
 }
 
 }  // namespace

@@ -145,7 +145,7 @@ TEST_F(KeywordIndexTest, DistractorsWinTheirOwnQueries) {
     const char* query;
     const char* expected;
   };
-  for (const Case& c : std::vector<Case>{{"退款什么时候到", "refund"},
+  for (const Case& c : std::vector<Case>{{"退款多久能到", "refund"},
                                          {"什么时候发货", "shipping"},
                                          {"开发票", "invoice"},  // Traditional entry, Simplified query
                                          {"優惠券怎麼使用", "coupon"},
@@ -276,8 +276,8 @@ TEST_F(KeywordIndexTest, PagesContinueWithoutDuplicates) {
   for (int offset = 0; offset < 12; offset += 4) {
     ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult page, index_->Search(Query(kBroadQuery, 4, offset)));
     EXPECT_LE(page.hits.size(), 4u);
+    // An estimate (Xapian's, adjusted for collapsing): only a lower bound holds.
     EXPECT_GE(page.total_estimate, offset + static_cast<int64_t>(page.hits.size()));
-    EXPECT_LE(page.total_estimate, static_cast<int64_t>(entries.size()));
     for (size_t i = 0; i < page.hits.size(); ++i) {
       EXPECT_EQ(page.hits[i].score, all.hits[offset + i].score);
       paged.push_back(page.hits[i].entry_id);
@@ -334,8 +334,8 @@ TEST_F(KeywordIndexTest, PutTwiceReplacesTheEntry) {
   ZHIKU_ASSERT_OK(index_->Put(*MakeIndexedEntry(changed, *normalizer_)));
   ZHIKU_ASSERT_OK(index_->Commit(2, "store"));
 
-  // The old phrasings are gone.
-  ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult old_text, index_->Search(Query("申请退货")));
+  // The old variant is gone.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult old_text, index_->Search(Query("东西不想要了", 100)));
   for (const KeywordHit& hit : old_text.hits) EXPECT_NE(hit.entry_id, "returns");
   ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult new_text, index_->Search(Query("七天无理由退换", 100)));
   ASSERT_FALSE(new_text.hits.empty());
