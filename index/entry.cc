@@ -40,10 +40,10 @@ std::string EntryLabel(absl::string_view id) {
   return absl::StrCat("entry '", absl::CHexEscape(id.substr(0, kShown)), "...'");
 }
 
-bool IsIdChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '-';
-}
+// Printable ASCII without space: ids come from customers' own systems
+// (intent names like "card_arrival?" included) and must survive shells,
+// URLs-in-quotes and logs unambiguously.
+bool IsIdChar(char c) { return c > ' ' && c < 0x7F; }
 
 // Whitespace that editors and chat exports leave around questions. U+3000 is
 // the ideographic space of CJK input methods.
@@ -79,7 +79,7 @@ absl::Status CheckId(absl::string_view id, size_t max_bytes) {
   for (size_t i = 0; i < id.size(); ++i) {
     if (!IsIdChar(id[i])) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: id has byte 0x%02X at byte offset %d; ids may use only A-Z a-z 0-9 . _ : -",
+          "%s: id has byte 0x%02X at byte offset %d; ids may use printable ASCII without spaces",
           EntryLabel(id), static_cast<unsigned char>(id[i]), i));
     }
   }

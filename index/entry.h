@@ -44,7 +44,7 @@ struct EntryLimits {
 
 // Returns OK if `entry` can be stored: valid UTF-8 everywhere, a non-blank
 // question, an id that is empty (the store assigns one) or made of
-// [A-Za-z0-9._:-], and every field within `limits`. Otherwise
+// printable ASCII without spaces, and every field within `limits`. Otherwise
 // InvalidArgument naming the field, what is wrong and the limit.
 absl::Status ValidateEntry(const Entry& entry, const EntryLimits& limits = {});
 

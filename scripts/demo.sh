@@ -107,8 +107,8 @@ search "Simplified Chinese: 怎么退货" 怎么退货 --page_size 3
 search "Simplified Chinese: 发票怎么开" 发票怎么开 --page_size 3
 search "Traditional Chinese: 如何退貨 (highlights come back in Traditional)" 如何退貨 --page_size 3
 search "Traditional Chinese: 會員積分怎麼用" 會員積分怎麼用 --page_size 3
-search "English: how do I get a refund" how do I get a refund --page_size 3
-search "English: track my package" track my package --page_size 3
+search "English: how do I get a refund" "how do I get a refund" --page_size 3
+search "English: track my package" "track my package" --page_size 3
 search "Filter: 退款 in category refunds, English or Traditional entries only" \
   退款 --filter category=refunds --filter locale=en,zh-TW --page_size 3
 

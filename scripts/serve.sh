@@ -41,6 +41,7 @@ ctl() { "$ctl_bin" --server="$listen" "$@"; }
 "$server_bin" --data_dir="$data_dir" --listen="$listen" --port_file="$port_file" &
 server_pid=$!
 
+# shellcheck disable=SC2317  # invoked by the traps below
 stop_server() {
   if kill -0 "$server_pid" 2>/dev/null; then
     echo "serve: stopping zhiku-server (pid $server_pid)" >&2

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <istream>
 #include <map>
 #include <memory>
@@ -35,6 +36,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "service/eval.h"
 #include "nlohmann/json.hpp"
 #include "zhiku/v1/entry.pb.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
@@ -111,6 +113,7 @@ int RunList(Invocation& c);
 int RunImport(Invocation& c);
 int RunExport(Invocation& c);
 int RunHealth(Invocation& c);
+int RunEval(Invocation& c);
 int RunHelp(Invocation& c);
 
 const std::vector<SubcommandSpec>& Subcommands() {
@@ -165,7 +168,7 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "--json: the created entry as one object.",
        {{"file", "PATH", false,
          "Read the entry from a JSON file ('-' for stdin)."},
-        {"id", "ID", false, "Entry id, [A-Za-z0-9._:-]."},
+        {"id", "ID", false, "Entry id: printable ASCII, no spaces."},
         {"question", "TEXT", false, "The canonical question (required)."},
         {"variant", "TEXT", true, "An alternative phrasing."},
         {"answer", "TEXT", false, "The answer."},
@@ -259,6 +262,27 @@ const std::vector<SubcommandSpec>& Subcommands() {
        {"zhikuctl health",
         "until zhikuctl health >/dev/null 2>&1; do sleep 0.2; done"},
        &RunHealth},
+      {"eval", "--queries FILE [--limit N] [--fail_below M:MIN,...]",
+       "Measure retrieval quality of an eval set.",
+       "Runs every query of FILE ({\"query\", \"expected_id\"} per line; "
+       "expected_id null = out of scope) through Search, one call at a time, "
+       "and prints top-1 accuracy, MRR@10 and recall@5 over in-scope queries "
+       "and the latency median and p99. Hand-off and calibration metrics "
+       "(handoff_recall, answer_rate, answered_precision, ece) need Answer "
+       "and are null for now. The server must hold the KB the queries refer "
+       "to (zhikuctl import kb.jsonl first).\n"
+       "--json: one object {top1, mrr10, recall5, handoff_recall, "
+       "answer_rate, answered_precision, ece, latency_ms_p50, latency_ms_p99, "
+       "queries, in_scope, out_of_scope, errors}. Exit 4 if a --fail_below "
+       "floor is not met.",
+       {{"queries", "FILE", false, "Eval queries JSONL (required)."},
+        {"limit", "N", false, "Use only the first N queries."},
+        {"fail_below", "METRIC:MIN,...", false,
+         "Floors, e.g. top1:0.90,mrr10:0.93 (metrics: top1, mrr10, recall5); "
+         "exit 4 if any is missed."}},
+       {"zhikuctl eval --queries ../shared/datasets/lcqmc/queries.jsonl",
+        "zhikuctl eval --queries q.jsonl --json --fail_below top1:0.9"},
+       &RunEval},
       {"help", "[SUBCOMMAND]", "Show this help, or one subcommand's.", "", {},
        {"zhikuctl help import"}, &RunHelp},
   };
@@ -338,7 +362,8 @@ constexpr char kExitCodesHelp[] =
     "     INVALID_ARGUMENT, ABORTED, UNAVAILABLE, DEADLINE_EXCEEDED); a local "
     "file\n"
     "     could not be read or written; health: not SERVING\n"
-    "  3  import: the stream succeeded but some lines failed\n";
+    "  3  import: the stream succeeded but some lines failed\n"
+    "  4  eval: a metric is below its --fail_below floor\n";
 
 std::string Overview() {
   std::string out =
@@ -1504,6 +1529,51 @@ int RunHealth(Invocation& c) {
   }
   return serving == grpc::health::v1::HealthCheckResponse::SERVING ? kExitOk
                                                                 : kExitRpcError;
+}
+
+int RunEval(Invocation& c) {
+  if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
+  const std::string path = c.args().Get("queries");
+  if (path.empty()) return c.Usage("--queries FILE.jsonl is required");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return c.LocalError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  absl::StatusOr<std::vector<EvalQuery>> queries = ParseEvalQueries(buffer.str());
+  if (!queries.ok()) return c.LocalError(absl::StrCat(path, ": ", queries.status().message()));
+
+  std::vector<std::pair<std::string, double>> floors;
+  if (const std::string spec = c.args().Get("fail_below"); !spec.empty()) {
+    for (absl::string_view item : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+      std::vector<std::string> parts = absl::StrSplit(item, ':');
+      double value = 0;
+      if (parts.size() != 2 || !absl::SimpleAtod(parts[1], &value) ||
+          (parts[0] != "top1" && parts[0] != "mrr10" && parts[0] != "recall5")) {
+        return c.Usage(absl::StrCat("--fail_below: '", item,
+                                    "' is not METRIC:MIN with METRIC one of top1, mrr10, recall5"));
+      }
+      floors.emplace_back(parts[0], value);
+    }
+  }
+  EvalOptions options;
+  options.server = c.server();
+  if (c.args().Has("limit")) {
+    if (!absl::SimpleAtoi(c.args().Get("limit"), &options.limit) || options.limit < 0) {
+      return c.Usage("--limit must be a number >= 0");
+    }
+  }
+  absl::StatusOr<EvalReport> report = RunSearchEval(*queries, options);
+  if (!report.ok()) return c.LocalError(report.status().message());
+  c.out() << (c.json() ? EvalReportToJson(*report) + "\n" : EvalReportToText(*report));
+  int rc = kExitOk;
+  for (const auto& [metric, floor] : floors) {
+    const double value = metric == "top1" ? report->top1 : metric == "mrr10" ? report->mrr10 : report->recall5;
+    if (value + 1e-9 < floor) {
+      c.err() << "eval: " << metric << " " << value << " is below its floor " << floor << "\n";
+      rc = kExitBelowFloor;
+    }
+  }
+  return rc;
 }
 
 int RunHelp(Invocation& c) {

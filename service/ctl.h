@@ -35,6 +35,8 @@ inline constexpr int kExitUsage = 1;
 inline constexpr int kExitRpcError = 2;
 // `import`: the stream succeeded but at least one line was rejected.
 inline constexpr int kExitPartialImport = 3;
+// eval: a metric is below its --fail_below floor.
+inline constexpr int kExitBelowFloor = 4;
 
 // Defaults and facts about the process environment that RunCtl must not look
 // up itself (so tests control them). Global flags on the command line

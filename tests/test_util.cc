@@ -20,12 +20,12 @@ TempDir::~TempDir() {
 
 std::string SourceDir() {
   const char* dir = std::getenv("ZHIKU_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
+  return dir != nullptr ? dir : ZHIKU_DEFAULT_SOURCE_DIR;
 }
 
 std::string BinaryDir() {
   const char* dir = std::getenv("ZHIKU_BINARY_DIR");
-  return dir != nullptr ? dir : ".";
+  return dir != nullptr ? dir : ZHIKU_DEFAULT_BINARY_DIR;
 }
 
 }  // namespace zhiku::testing

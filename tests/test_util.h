@@ -25,9 +25,9 @@ class TempDir {
   std::string path_;
 };
 
-// The repository root (from $ZHIKU_SOURCE_DIR set by ctest, else ".").
+// The repository root ($ZHIKU_SOURCE_DIR, else the configured source dir).
 std::string SourceDir();
-// The build directory (from $ZHIKU_BINARY_DIR set by ctest, else ".").
+// The build directory ($ZHIKU_BINARY_DIR, else the configured build dir).
 std::string BinaryDir();
 
 }  // namespace zhiku::testing

@@ -88,7 +88,7 @@ TEST(ValidateEntry, ChecksEveryFieldAndNamesTheLimit) {
       {"valid", [](Entry&) {}, {}},
       {"empty_id_is_assigned_by_store", [](Entry& e) { e.id.clear(); }, {}},
       {"id_with_all_allowed_chars", [](Entry& e) { e.id = "Az09._:-"; }, {}},
-      {"id_with_space", [](Entry& e) { e.id = "a b"; }, {"id has byte 0x20 at byte offset 1", "A-Z a-z 0-9"}},
+      {"id_with_space", [](Entry& e) { e.id = "a b"; }, {"id has byte 0x20 at byte offset 1", "printable ASCII"}},
       {"id_with_slash", [](Entry& e) { e.id = "a/b"; }, {"byte offset 1"}},
       {"id_non_ascii", [](Entry& e) { e.id = "退款"; }, {"id has byte 0xE9 at byte offset 0"}},
       {"id_too_long", [](Entry& e) { e.id = std::string(129, 'a'); }, {"id is 129 bytes; the limit is 128"}},

@@ -147,6 +147,7 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
       {"import", {}},
       {"export", {"--output", "--filter"}},
       {"health", {"--service"}},
+      {"eval", {"--queries", "--limit", "--fail_below"}},
       {"help", {}},
   };
   EXPECT_EQ(CtlSubcommandNames().size(), kFlags.size());
@@ -156,7 +157,7 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
   for (const char* flag : {"--server", "--json", "--timeout", "--color"}) {
     EXPECT_THAT(r.out, HasSubstr(flag));
   }
-  for (const char* code : {"  0  ", "  1  ", "  2  ", "  3  "}) {
+  for (const char* code : {"  0  ", "  1  ", "  2  ", "  3  ", "  4  "}) {
     EXPECT_THAT(r.out, HasSubstr(code));
   }
   for (const std::string& name : CtlSubcommandNames()) {
