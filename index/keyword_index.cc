@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -32,6 +34,9 @@ constexpr char kStoreIdKey[] = "zhiku_store_id";
 constexpr char kEntryMarkerTerm[] = "K";
 constexpr char kIdPrefix[] = "I";
 constexpr char kAnswerPrefix[] = "A";
+constexpr char kEntryPrefix[] = "E";
+// The phrasing slot value of an entry document (all phrasings together).
+constexpr int kEntryDocPhrasing = -2;
 constexpr char kCategoryPrefix[] = "XC";
 constexpr char kTagPrefix[] = "XT";
 constexpr char kLocalePrefix[] = "XL";
@@ -39,7 +44,7 @@ constexpr char kChannelPrefix[] = "XH";
 
 // A search that keeps losing the race with commits (DatabaseModifiedError)
 // is retried on a reopened handle this many times in total.
-constexpr int kMaxSearchAttempts = 3;
+constexpr int kMaxSearchAttempts = 10;
 // Idle read handles kept for reuse; more are closed when returned.
 constexpr size_t kMaxIdleReaders = 32;
 
@@ -65,12 +70,17 @@ void AddEntryTermsAndValues(const Entry& entry, int phrasing, Xapian::Document& 
   doc.add_value(kPhrasingSlot, std::to_string(phrasing));
 }
 
-// Adds one wdf per occurrence of each token. Returns the number added.
-int AddTextTerms(absl::string_view normalized, absl::string_view prefix, Xapian::Document& doc) {
+// Adds the tokens' terms: one wdf per occurrence, or, with `unique`, each
+// term once (a short question that repeats a character is not more about
+// it). Returns the number added.
+int AddTextTerms(absl::string_view normalized, absl::string_view prefix, bool unique, Xapian::Document& doc) {
   int added = 0;
+  absl::flat_hash_set<std::string> seen;
   for (const Token& token : Tokenize(normalized)) {
     if (token.term.empty() || prefix.size() + token.term.size() > kMaxTermBytes) continue;
-    doc.add_term(absl::StrCat(prefix, token.term));
+    std::string term = absl::StrCat(prefix, token.term);
+    if (unique && !seen.insert(term).second) continue;
+    doc.add_term(term);
     ++added;
   }
   return added;
@@ -131,6 +141,14 @@ absl::Status ValidateOptions(const KeywordIndexOptions& o) {
   if (!(o.unigram_weight >= 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unigram_weight is ", o.unigram_weight, "; it must be >= 0"));
+  }
+  if (!(o.entry_weight >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("entry_weight is ", o.entry_weight, "; it must be >= 0"));
+  }
+  if (o.candidates_per_hit < 1 || o.min_candidates < 1 || o.max_candidates < o.min_candidates) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "candidates_per_hit (", o.candidates_per_hit, ") and min_candidates (", o.min_candidates,
+        ") must be >= 1 and max_candidates (", o.max_candidates, ") >= min_candidates"));
   }
   return absl::OkStatus();
 }
@@ -197,6 +215,12 @@ struct KeywordIndex::Impl {
 
   // Searches with `reader`, reopening it first if a commit happened since it
   // was opened. Throws Xapian errors.
+  //
+  // Documents are not collapsed by Xapian: the top candidates are fetched and
+  // each entry is scored as its best phrasing plus its entry document
+  // (scaled by entry_weight) plus its answer document (scaled by
+  // answer_weight; both scalings are in the query). Ties are broken by entry
+  // id, so the order does not depend on document ids (rebuild order).
   KeywordResult SearchWith(Reader& reader, const Xapian::Query& query, const KeywordQuery& request) const {
     const uint64_t generation = commit_generation.load(std::memory_order_acquire);
     if (reader.generation < generation) {
@@ -206,20 +230,58 @@ struct KeywordIndex::Impl {
     Xapian::Enquire enquire(reader.db);
     enquire.set_query(query);
     enquire.set_weighting_scheme(Xapian::BM25Weight(options.k1, 0, 1, options.b, options.min_normlen));
-    enquire.set_collapse_key(kEntryIdSlot);
-    Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
-                                         static_cast<Xapian::doccount>(request.limit));
-    KeywordResult result;
-    result.total_estimate = static_cast<int64_t>(mset.get_matches_estimated());
-    result.hits.reserve(mset.size());
+    const int wanted = request.offset + request.limit;
+    const Xapian::doccount candidates = static_cast<Xapian::doccount>(
+        std::clamp(wanted * options.candidates_per_hit, options.min_candidates, options.max_candidates));
+    Xapian::MSet mset = enquire.get_mset(0, candidates);
+
+    struct Aggregate {
+      double best_phrasing = 0;
+      int phrasing = kAnswerPhrasing;  // until a phrasing document is seen
+      double extra = 0;                // entry + answer documents
+    };
+    absl::flat_hash_map<std::string, Aggregate> by_entry;
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
       Xapian::Document doc = it.get_document();
-      KeywordHit hit;
-      hit.entry_id = doc.get_value(kEntryIdSlot);
-      hit.score = it.get_weight();
-      if (!absl::SimpleAtoi(doc.get_value(kPhrasingSlot), &hit.phrasing)) hit.phrasing = 0;
-      result.hits.push_back(std::move(hit));
+      int phrasing = 0;
+      if (!absl::SimpleAtoi(doc.get_value(kPhrasingSlot), &phrasing)) phrasing = 0;
+      Aggregate& aggregate = by_entry[doc.get_value(kEntryIdSlot)];
+      const double weight = it.get_weight();
+      if (phrasing >= 0) {
+        if (aggregate.phrasing < 0 || weight > aggregate.best_phrasing) {
+          aggregate.best_phrasing = weight;
+          aggregate.phrasing = phrasing;
+        }
+      } else {
+        aggregate.extra += weight;
+      }
     }
+    std::vector<KeywordHit> ranked;
+    ranked.reserve(by_entry.size());
+    for (auto& [id, aggregate] : by_entry) {
+      KeywordHit hit;
+      hit.entry_id = id;
+      hit.score = aggregate.best_phrasing + aggregate.extra;
+      hit.phrasing = aggregate.phrasing;
+      ranked.push_back(std::move(hit));
+    }
+    std::sort(ranked.begin(), ranked.end(), [](const KeywordHit& a, const KeywordHit& b) {
+      return a.score != b.score ? a.score > b.score : a.entry_id < b.entry_id;
+    });
+    KeywordResult result;
+    // Every matching document was seen: the count is exact. Otherwise scale
+    // the document estimate by the documents-per-entry ratio seen so far.
+    const Xapian::doccount estimated_docs = mset.get_matches_estimated();
+    if (estimated_docs <= mset.size()) {
+      result.total_estimate = static_cast<int64_t>(ranked.size());
+    } else {
+      const double entries_per_doc = mset.size() == 0 ? 0 : static_cast<double>(ranked.size()) / mset.size();
+      result.total_estimate = std::max<int64_t>(static_cast<int64_t>(ranked.size()),
+                                                static_cast<int64_t>(estimated_docs * entries_per_doc));
+    }
+    const size_t begin = std::min<size_t>(ranked.size(), static_cast<size_t>(request.offset));
+    const size_t end = std::min<size_t>(ranked.size(), begin + static_cast<size_t>(request.limit));
+    result.hits.assign(std::make_move_iterator(ranked.begin() + begin), std::make_move_iterator(ranked.begin() + end));
     return result;
   }
 
@@ -322,13 +384,22 @@ absl::Status KeywordIndex::Put(const IndexedEntry& indexed) {
     for (size_t i = 0; i < indexed.normalized_phrasings.size(); ++i) {
       Xapian::Document doc;
       // A phrasing without terms could never match: no document for it.
-      if (AddTextTerms(indexed.normalized_phrasings[i], "", doc) == 0) continue;
+      if (AddTextTerms(indexed.normalized_phrasings[i], "", impl_->options.unique_phrasing_terms, doc) == 0) continue;
       AddEntryTermsAndValues(entry, static_cast<int>(i), doc);
       impl_->writer.add_document(doc);
     }
+    // The entry document: every phrasing's terms together, so an entry whose
+    // phrasings keep returning to the query's words scores above one that
+    // mentions them once.
+    Xapian::Document all_phrasings;
+    for (const std::string& normalized : indexed.normalized_phrasings) {
+      AddTextTerms(normalized, kEntryPrefix, /*unique=*/false, all_phrasings);
+    }
+    AddEntryTermsAndValues(entry, kEntryDocPhrasing, all_phrasings);
+    impl_->writer.add_document(all_phrasings);
     // The answer document always exists: it marks the entry (entry_count).
     Xapian::Document answer;
-    AddTextTerms(indexed.normalized_answer, kAnswerPrefix, answer);
+    AddTextTerms(indexed.normalized_answer, kAnswerPrefix, /*unique=*/false, answer);
     answer.add_boolean_term(kEntryMarkerTerm);
     AddEntryTermsAndValues(entry, kAnswerPhrasing, answer);
     impl_->writer.add_document(answer);
@@ -394,10 +465,12 @@ absl::StatusOr<KeywordResult> KeywordIndex::Search(const KeywordQuery& request) 
   const KeywordIndexOptions& options = impl_->options;
   Xapian::Query query = TextQuery(request.tokens, "", options.unigram_weight);
   if (query.empty()) return KeywordResult{};
-  Xapian::Query answer_query = TextQuery(request.tokens, kAnswerPrefix, options.unigram_weight);
-  if (!answer_query.empty()) {
-    query = Xapian::Query(Xapian::Query::OP_OR, query,
-                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, answer_query, options.answer_weight));
+  for (const auto& [prefix, weight] :
+       {std::pair{kEntryPrefix, options.entry_weight}, std::pair{kAnswerPrefix, options.answer_weight}}) {
+    if (weight <= 0) continue;
+    Xapian::Query field = TextQuery(request.tokens, prefix, options.unigram_weight);
+    if (field.empty()) continue;
+    query = Xapian::Query(Xapian::Query::OP_OR, query, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, field, weight));
   }
   Xapian::Query filter = FilterQuery(request.filters);
   if (!filter.empty()) query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter);

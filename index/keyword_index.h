@@ -2,15 +2,20 @@
 // Xapian exceptions never leave keyword_index.cc.
 //
 // Layout: one Xapian document per phrasing (the question and each variant)
-// holding its CJK unigram/bigram and word terms, plus one document per entry
-// holding the answer's terms under the prefix "A". Every document carries the
-// boolean term "I<entry id>" (so an entry's documents can be replaced
-// together), filter terms XC<category>, XT<tag>, XL<locale>, XH<channel>, and
-// value slots 0 = entry id, 1 = phrasing number (0 = question, i = variant
-// i - 1, kAnswerPhrasing = the answer). A search collapses on slot 0, so each
-// entry appears once, represented by its best-scoring document: the best
-// matching phrasing wins and is reported. The answer document's weight is
-// scaled down (a low-weight field).
+// holding its CJK unigram/bigram and word terms; per entry, one document with
+// the terms of all its phrasings together under the prefix "E", and one with
+// the answer's terms under the prefix "A". Every document carries the boolean
+// term "I<entry id>" (so an entry's documents can be replaced together),
+// filter terms XC<category>, XT<tag>, XL<locale>, XH<channel>, and value
+// slots 0 = entry id, 1 = phrasing number (0 = question, i = variant i - 1,
+// kAnswerPhrasing = the answer, -2 = the entry document).
+//
+// An entry's score is the BM25 score of its best phrasing (which is reported)
+// plus entry_weight x that of its entry document plus answer_weight x that of
+// its answer document (a low-weight field). The best phrasing decides most
+// rankings; the entry document separates entries whose phrasings keep
+// returning to the query's words from entries that mention them once, which
+// plain max-over-phrasings leaves tied.
 //
 // Metadata keys "zhiku_seq" and "zhiku_store_id" record which change of which
 // store the index reflects.
@@ -35,14 +40,24 @@ namespace zhiku {
 inline constexpr int kAnswerPhrasing = -1;
 
 struct KeywordIndexOptions {
-  // BM25 parameters (Xapian::BM25Weight). Defaults are tuned for short
-  // questions: length normalisation is weak (b) because a paraphrase that is
-  // a few characters longer is not less relevant.
+  // BM25 parameters (Xapian::BM25Weight). The defaults were chosen by
+  // measuring top-1 and MRR@10 on four public eval sets (docs/quality.md):
+  // b = 0.75 beat 0.5 and 0.9, k1 = 1.2 beat 0.8, and down-weighting CJK
+  // unigrams (0.3, 0.5) lost on every set.
   double k1 = 1.2;
-  double b = 0.5;
+  double b = 0.75;
   double min_normlen = 0.5;
   double answer_weight = 0.25;   // scale of the answer document's score
+  double entry_weight = 1.0;     // scale of the entry document's score (all phrasings together)
+  // Documents fetched from Xapian per requested hit (offset + limit), within
+  // [min_candidates, max_candidates], before aggregating them per entry.
+  int candidates_per_hit = 10;
+  int min_candidates = 200;
+  int max_candidates = 5000;
   double unigram_weight = 1.0;   // scale of CJK single-character terms in queries
+  // Index each term of a phrasing once, whatever its frequency in it: in a
+  // one-line question a repeated character (退货验货) is not more on topic.
+  bool unique_phrasing_terms = true;
 };
 
 struct KeywordQuery {
@@ -93,7 +108,7 @@ class KeywordIndex {
   absl::Status Commit(int64_t seq, absl::string_view store_id);
 
   // ---- Reader side. Thread-safe; never blocks on the writer.
-  // Returns the matching entries (collapsed per entry) for the OR of the
+  // Returns the matching entries (one hit per entry) for the OR of the
   // query's terms, filtered. An empty token list matches nothing.
   absl::StatusOr<KeywordResult> Search(const KeywordQuery& query) const;
 

@@ -1,5 +1,6 @@
 #include "index/knowledge_base.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 #include <utility>
@@ -261,9 +262,15 @@ absl::StatusOr<SearchResult> KnowledgeBase::Search(const SearchRequest& request)
 
   std::shared_ptr<const Snapshot> snapshot = impl_->Current();
   ZHIKU_ASSIGN_OR_RETURN(KeywordResult found, impl_->keyword->Search(query));
-  result.total_estimate = found.total_estimate;
   result.has_more = static_cast<int>(found.hits.size()) > request.limit;
   if (result.has_more) found.hits.resize(request.limit);
+  // Xapian estimates documents, not collapsed entries: keep the estimate
+  // within what is known for certain.
+  const int64_t seen = request.offset + static_cast<int64_t>(found.hits.size());
+  result.total_estimate = result.has_more
+                              ? std::clamp<int64_t>(found.total_estimate, seen + 1,
+                                                    std::max<int64_t>(seen + 1, snapshot->entries.size()))
+                              : seen;
 
   const HighlightTerms terms = HighlightTerms::FromQueryTokens(query.tokens);
   HighlightOptions snippet_options = request.highlight;

@@ -35,9 +35,10 @@ struct KnowledgeBaseOptions {
   std::string data_dir;
   std::string opencc_dir = "/usr/share/opencc";
   KeywordIndexOptions keyword;
-  // The indexer waits at most this long after a write before applying it,
-  // so bursts of writes share one Xapian commit.
-  absl::Duration index_delay = absl::Milliseconds(20);
+  // The indexer waits this long after a write before applying it, so bursts
+  // of writes share one Xapian commit. It also spaces commits out: a Xapian
+  // reader whose revision is overtaken by two commits must retry.
+  absl::Duration index_delay = absl::Milliseconds(50);
 };
 
 struct SearchRequest {

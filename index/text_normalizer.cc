@@ -386,7 +386,7 @@ absl::StatusOr<std::unique_ptr<ScriptConverter>> ScriptConverter::Load(
     return absl::FailedPreconditionError(absl::StrCat(
         "OpenCC configuration ", config_file,
         " not found; install libopencc-data or pass the directory holding "
-        "t2s.json and s2t.json"));
+        "t2s.json and s2tw.json"));
   }
   auto converter = absl::WrapUnique(new ScriptConverter());
   try {
@@ -483,7 +483,7 @@ absl::StatusOr<std::unique_ptr<TextNormalizer>> TextNormalizer::Create(
       ScriptConverter::Load(opencc_dir + "/t2s.json", /*with_char_table=*/true);
   if (!t2s.ok()) return t2s.status();
   absl::StatusOr<std::unique_ptr<ScriptConverter>> s2t =
-      ScriptConverter::Load(opencc_dir + "/s2t.json", /*with_char_table=*/false);
+      ScriptConverter::Load(opencc_dir + "/s2tw.json", /*with_char_table=*/false);
   if (!s2t.ok()) return s2t.status();
   impl->t2s = std::move(t2s).value();
   impl->s2t = std::move(s2t).value();

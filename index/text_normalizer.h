@@ -30,7 +30,7 @@ struct NormalizedChar {
 
 class TextNormalizer {
  public:
-  // Loads the OpenCC t2s and s2t configurations from `opencc_dir` (default:
+  // Loads the OpenCC t2s and s2tw (Taiwan-standard characters) configurations from `opencc_dir` (default:
   // Debian's /usr/share/opencc). Returns FailedPrecondition naming the missing
   // file if they cannot be loaded (install libopencc-data).
   static absl::StatusOr<std::unique_ptr<TextNormalizer>> Create(
@@ -58,7 +58,7 @@ class TextNormalizer {
   // Chinese (OpenCC t2s changes them). Thread-safe.
   bool IsTraditional(absl::string_view text) const;
 
-  // Simplified -> Traditional (OpenCC s2t) and back (t2s), without any other
+  // Simplified -> Traditional (OpenCC s2tw: Taiwan-standard characters, e.g. 為 not 爲) and back (t2s), without any other
   // normalisation. Invalid UTF-8 and NUL bytes are copied unchanged.
   // Thread-safe.
   std::string ToTraditional(absl::string_view text) const;

@@ -11,6 +11,14 @@
 namespace zhiku {
 namespace {
 
+// Interchangeable ways of asking "how" fold to one term, so 如何退货 and
+// 怎样退货 match a question written 怎么退货. Bigram for bigram, so token
+// offsets (and highlighting) are unaffected. Normalised (Simplified) forms.
+absl::string_view CanonicalBigram(absl::string_view bigram) {
+  if (bigram == "如何" || bigram == "怎样") return "怎么";
+  return bigram;
+}
+
 constexpr size_t kMaxWordBytes = 64;
 
 enum class CharKind : uint8_t {
@@ -102,8 +110,9 @@ class TokenizerState {
   // character (at the previous character's position) before this unigram.
   void AddCjk(size_t begin, size_t end) {
     if (in_cjk_run_) {
-      tokens_.push_back({std::string(text_.substr(previous_cjk_begin_, end - previous_cjk_begin_)),
-                         TokenKind::kCjkBigram, previous_cjk_begin_, end, position_ - 1});
+      const absl::string_view bigram = text_.substr(previous_cjk_begin_, end - previous_cjk_begin_);
+      tokens_.push_back({std::string(CanonicalBigram(bigram)), TokenKind::kCjkBigram, previous_cjk_begin_,
+                         end, position_ - 1});
     }
     tokens_.push_back({std::string(text_.substr(begin, end - begin)), TokenKind::kCjkUnigram,
                        begin, end, position_});

@@ -5,7 +5,8 @@
 // which fails on paraphrases (怎么退货 vs 退货流程), so we generate the terms
 // ourselves: every CJK character as a unigram and every pair of adjacent CJK
 // characters as a bigram; runs of letters/digits as words, English words
-// stemmed (Porter2 via Xapian::Stem). Queries OR these terms (see
+// stemmed (Porter2 via Xapian::Stem). The bigrams 如何 and 怎样 ("how") are
+// given the term 怎么, their common synonym. Queries OR these terms (see
 // keyword_index.h), so any shared bigram or character scores.
 #ifndef ZHIKU_INDEX_TOKENIZER_H_
 #define ZHIKU_INDEX_TOKENIZER_H_

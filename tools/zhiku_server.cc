@@ -19,7 +19,17 @@ ABSL_FLAG(int, max_threads, 0, "Upper bound of threads serving calls; 0 = 4 x co
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "Largest request message accepted, in bytes.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT, how long in-flight calls may run before they are cancelled.");
-ABSL_FLAG(std::string, opencc_dir, "/usr/share/opencc", "Directory of OpenCC's t2s.json and s2t.json.");
+ABSL_FLAG(std::string, opencc_dir, "/usr/share/opencc", "Directory of OpenCC's t2s.json and s2tw.json.");
+ABSL_FLAG(double, bm25_k1, zhiku::KeywordIndexOptions{}.k1, "BM25 k1 (term frequency saturation) of the keyword index.");
+ABSL_FLAG(double, bm25_b, zhiku::KeywordIndexOptions{}.b, "BM25 b (length normalisation, 0..1) of the keyword index.");
+ABSL_FLAG(double, unigram_weight, zhiku::KeywordIndexOptions{}.unigram_weight,
+          "Weight of single CJK characters relative to bigrams in keyword queries.");
+ABSL_FLAG(double, answer_weight, zhiku::KeywordIndexOptions{}.answer_weight,
+          "Weight of a match in the answer relative to one in a question or variant.");
+ABSL_FLAG(double, entry_weight, zhiku::KeywordIndexOptions{}.entry_weight,
+          "Weight of an entry's phrasings taken together, added to its best phrasing's score.");
+ABSL_FLAG(bool, unique_phrasing_terms, zhiku::KeywordIndexOptions{}.unique_phrasing_terms,
+          "Index each term of a question or variant once, whatever its frequency in it.");
 ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving (for scripts using port 0).");
 
 int main(int argc, char** argv) {
@@ -46,6 +56,12 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.knowledge_base.data_dir = data_dir;
   options.knowledge_base.opencc_dir = absl::GetFlag(FLAGS_opencc_dir);
+  options.knowledge_base.keyword.k1 = absl::GetFlag(FLAGS_bm25_k1);
+  options.knowledge_base.keyword.b = absl::GetFlag(FLAGS_bm25_b);
+  options.knowledge_base.keyword.unigram_weight = absl::GetFlag(FLAGS_unigram_weight);
+  options.knowledge_base.keyword.answer_weight = absl::GetFlag(FLAGS_answer_weight);
+  options.knowledge_base.keyword.entry_weight = absl::GetFlag(FLAGS_entry_weight);
+  options.knowledge_base.keyword.unique_phrasing_terms = absl::GetFlag(FLAGS_unique_phrasing_terms);
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   absl::StatusOr<std::unique_ptr<zhiku::ZhikuServer>> server = zhiku::ZhikuServer::Start(options);

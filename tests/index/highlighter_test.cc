@@ -31,7 +31,8 @@ std::vector<HighlightCase> HighlightCases() {
       {"退货政策", "如何退貨", "<em>退货</em>政策"},
       // Traditional display, Simplified query: the original characters are
       // marked.
-      {"如何退貨？", "怎么退货", "如何<em>退貨</em>？"},
+      // 如何 and 怎么 share the term 怎么 (tokenizer synonyms), so both match.
+      {"如何退貨？", "怎么退货", "<em>如何退貨</em>？"},
       // English by stem: "returning" matches "return".
       {"How do I return an item", "returning", "How do I <em>return</em> an item"},
       {"Refunds, returns & exchanges", "refund exchange",

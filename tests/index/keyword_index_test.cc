@@ -200,7 +200,7 @@ TEST_F(KeywordIndexTest, AnswerOnlyMatchRanksBelowQuestionMatch) {
   EXPECT_GT(result.hits[0].score, result.hits[1].score);
 }
 
-TEST_F(KeywordIndexTest, AnswerWeightZeroMakesAnswerMatchesScoreNothing) {
+TEST_F(KeywordIndexTest, AnswerWeightZeroIgnoresTheAnswer) {
   index_.reset();
   KeywordIndexOptions options;
   options.answer_weight = 0;
@@ -208,8 +208,10 @@ TEST_F(KeywordIndexTest, AnswerWeightZeroMakesAnswerMatchesScoreNothing) {
   PutAll(*index_, {MakeEntry("levels", "会员等级说明", {}, "积分满1000升级为银卡。", "", {}, "", "")});
   ZHIKU_ASSERT_OK(index_->Commit(1, "store"));
   ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult result, index_->Search(Query("积分")));
-  ASSERT_EQ(result.hits.size(), 1u);
-  EXPECT_EQ(result.hits[0].score, 0);
+  EXPECT_TRUE(result.hits.empty());
+  ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult by_question, index_->Search(Query("会员等级")));
+  ASSERT_EQ(by_question.hits.size(), 1u);
+  EXPECT_EQ(by_question.hits[0].entry_id, "levels");
 }
 
 TEST_F(KeywordIndexTest, RejectsInvalidOptions) {
@@ -519,6 +521,40 @@ TEST_F(KeywordIndexTest, DISABLED_Benchmark10kEntries) {
                 filtered ? "filtered by category" : "unfiltered", ms[ms.size() / 2], ms[ms.size() * 9 / 10],
                 ms.back());
   }
+}
+
+}  // namespace
+}  // namespace zhiku
+
+namespace zhiku {
+namespace {
+
+// An entry whose phrasings keep returning to the query's words outranks one
+// whose single best phrasing scores the same: max over phrasings alone ties
+// them, and the order then used to depend on document ids.
+TEST(KeywordIndexAggregation, EntryDocumentBreaksTiesBetweenEqualBestPhrasings) {
+  zhiku::testing::TempDir dir;
+  auto normalizer = TextNormalizer::Create();
+  ASSERT_TRUE(normalizer.ok()) << normalizer.status();
+  ZHIKU_ASSERT_OK_AND_ASSIGN(auto index, KeywordIndex::Open(dir.Sub("kw")));
+  auto put = [&](std::string id, std::string question, std::vector<std::string> variants) {
+    Entry e;
+    e.id = std::move(id);
+    e.question = std::move(question);
+    e.variants = std::move(variants);
+    e.answer = "答";
+    ASSERT_TRUE(index->Put(*MakeIndexedEntry(e, **normalizer)).ok());
+  };
+  // "a-once" sorts first by id, so a tie would put it first.
+  put("a-once", "我要退货", {"运费多少钱", "发票怎么开"});
+  put("b-often", "退货要钱吗", {"退货在哪里申请", "退货流程是什么"});
+  ZHIKU_ASSERT_OK(index->Commit(1, "store"));
+  KeywordQuery query;
+  query.tokens = Tokenize((*normalizer)->Normalize("退货"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult result, index->Search(query));
+  ASSERT_EQ(result.hits.size(), 2u);
+  EXPECT_EQ(result.hits[0].entry_id, "b-often");
+  EXPECT_EQ(result.total_estimate, 2);
 }
 
 }  // namespace

@@ -125,7 +125,11 @@ TEST_F(KnowledgeBaseTest, ReadersNeverFailWhileAWriterCommits) {
       while (!stop) {
         SearchRequest request;
         request.query = "怎么 退货 发票";
-        if (!kb->Search(request).ok()) ++failures;
+        absl::StatusOr<SearchResult> result = kb->Search(request);
+        if (!result.ok()) {
+          ++failures;
+          ADD_FAILURE() << result.status();
+        }
         kb->Suggest(SuggestQuery{"怎么", {}, 8});
         ++searches;
       }
