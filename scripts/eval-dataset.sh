@@ -19,5 +19,4 @@ for _ in $(seq 1 300); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 [ -s "$WORK/port" ] || { cat "$WORK/log" >&2; exit 1; }
 ADDR="127.0.0.1:$(cat "$WORK/port")"
 "$BUILD_DIR/tools/zhikuctl" --server="$ADDR" import "$DIR/$KB" >/dev/null
-sleep 1
 "$BUILD_DIR/tools/zhikuctl" --server="$ADDR" --timeout=30s eval --queries "$DIR/queries.jsonl" "$@"

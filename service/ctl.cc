@@ -232,12 +232,13 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "Streams the raw lines with their line numbers; the server validates "
        "each line, stores the good ones (upsert by id) and reports the bad "
        "ones. A line longer than 1 MiB is not sent and counts as failed. "
-       "CRLF line ends are accepted. On a terminal, progress (lines, "
+       "The summary comes once the imported entries are searchable (the "
+       "server waits up to 60 s). CRLF line ends are accepted. On a terminal, progress (lines, "
        "lines/s) is drawn on stderr. Ends with a summary (received, "
        "created, updated, failed, blank) on stdout and the errors as "
        "FILE:LINE: message on stderr. Exit 3 if any line failed.\n"
        "--json: one summary object {file, lines_received, created, updated, "
-       "failed, blank_lines, errors: [{line, id, message}]}.",
+       "failed, blank_lines, searchable, errors: [{line, id, message}]}.",
        {},
        {"zhikuctl import data/sample_kb.jsonl",
         "zcat kb.jsonl.gz | zhikuctl import -"},
@@ -1325,6 +1326,7 @@ int RunImport(Invocation& c) {
     }
     request.set_jsonl_line(std::move(line.text));
     request.set_line_number(line.number);
+    request.set_wait_until_searchable(true);
     if (!writer->Write(request)) {
       stream_broken = true;
       break;
@@ -1386,6 +1388,7 @@ int RunImport(Invocation& c) {
     j["updated"] = response.updated();
     j["failed"] = failed;
     j["blank_lines"] = response.blank_lines();
+    j["searchable"] = response.searchable();
     j["errors"] = Json::array();
     for (const ImportProblem& p : problems) {
       Json e;
@@ -1409,9 +1412,10 @@ int RunImport(Invocation& c) {
     const double secs = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
     c.out() << absl::StrFormat(
         "imported %s: %d lines received, %d created, %d updated, %d failed, "
-        "%d blank (%.1f s)\n",
+        "%d blank (%.1f s)%s\n",
         display, response.lines_received(), response.created(), response.updated(),
-        failed, response.blank_lines(), secs);
+        failed, response.blank_lines(), secs,
+        response.searchable() ? "; searchable now" : "; still indexing (searchable shortly)");
   }
   return failed > 0 ? kExitPartialImport : kExitOk;
 }

@@ -168,10 +168,12 @@ grpc::Status KnowledgeServiceImpl::ImportEntries(grpc::ServerContext* context,
   Importer importer(*kb_, limits_, response);
   v1::ImportEntriesRequest request;
   int64_t message_count = 0;
+  bool wait_until_searchable = false;
   while (reader->Read(&request)) {
     ++message_count;
     if (message_count == 1) {
       if (absl::Status s = CheckKnowledgeBase(request.knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+      wait_until_searchable = request.wait_until_searchable();
     }
     if (message_count % 64 == 0) {
       if (absl::Status s = CheckCallAlive(context); !s.ok()) {
@@ -184,7 +186,17 @@ grpc::Status KnowledgeServiceImpl::ImportEntries(grpc::ServerContext* context,
     const int64_t line_number = request.line_number() > 0 ? request.line_number() : message_count;
     if (absl::Status s = importer.AddLine(line_number, request.jsonl_line()); !s.ok()) return ToGrpcStatus(s);
   }
-  return ToGrpcStatus(importer.Flush());
+  if (absl::Status s = importer.Flush(); !s.ok()) return ToGrpcStatus(s);
+  if (wait_until_searchable) {
+    // Bounded by the call's deadline too: a client that cannot wait longer
+    // still gets its counts.
+    absl::Duration wait = kMaxSearchableWait;
+    if (context->deadline() != std::chrono::system_clock::time_point::max()) {
+      wait = std::min(wait, absl::FromChrono(context->deadline()) - absl::Now() - absl::Milliseconds(100));
+    }
+    response->set_searchable(wait > absl::ZeroDuration() && kb_->WaitUntilSearchable(wait).ok());
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status KnowledgeServiceImpl::ExportEntries(grpc::ServerContext* context, const v1::ExportEntriesRequest* request,

@@ -36,6 +36,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
   static constexpr int kImportBatch = 500;
   static constexpr int kMaxReportedErrors = 100;
   static constexpr int kExportBatch = 100;
+  static constexpr absl::Duration kMaxSearchableWait = absl::Seconds(60);
 
  private:
   KnowledgeBase* const kb_;

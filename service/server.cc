@@ -61,7 +61,11 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
                                                "; is the address valid and the port free?"));
   }
   impl->host = options.listen.substr(0, options.listen.rfind(':'));
-  impl->server->GetHealthCheckService()->SetServingStatus(true);
+  grpc::HealthCheckServiceInterface* health = impl->server->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const char* service : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService"}) {
+    health->SetServingStatus(service, true);
+  }
   Log(LogLevel::kInfo, "server", absl::StrCat("listening on ", impl->host, ":", impl->port));
   return std::unique_ptr<ZhikuServer>(new ZhikuServer(std::move(impl)));
 }

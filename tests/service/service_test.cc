@@ -96,6 +96,12 @@ TEST_F(ServiceTest, HealthServiceReportsServing) {
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  for (const char* service : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService"}) {
+    grpc::ClientContext per_service;
+    request.set_service(service);
+    ASSERT_TRUE(health->Check(&per_service, request, &response).ok()) << service;
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
 }
 
 TEST_F(ServiceTest, TraditionalQueryFindsSimplifiedEntryWithTraditionalHighlight) {
@@ -310,6 +316,30 @@ TEST_F(ServiceTest, ImportReportsBadLinesWithNumbersAndStoresTheRest) {
   v1::ImportEntriesResponse again = Import({kKb[0]});
   EXPECT_EQ(again.updated(), 1);
   EXPECT_EQ(again.created(), 0);
+}
+
+TEST_F(ServiceTest, ImportCanWaitUntilEverythingIsSearchable) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 300; ++i) {
+    lines.push_back(absl::StrCat(R"({"id":"bulk-)", i, R"(","question":"批量导入的问题 quokka)", i, R"("})"));
+  }
+  grpc::ClientContext context;
+  v1::ImportEntriesResponse response;
+  auto writer = knowledge_->ImportEntries(&context, &response);
+  for (const std::string& line : lines) {
+    v1::ImportEntriesRequest request;
+    request.set_jsonl_line(line);
+    request.set_wait_until_searchable(true);
+    ASSERT_TRUE(writer->Write(request));
+  }
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_EQ(response.created(), 300);
+  EXPECT_TRUE(response.searchable());
+  // No waiting here: the reply promised it.
+  v1::SearchResponse found = SearchFor("quokka299");
+  ASSERT_GE(found.hits_size(), 1);
+  EXPECT_EQ(found.hits(0).entry().id(), "bulk-299");
 }
 
 TEST_F(ServiceTest, ExportStreamsEveryEntry) {
