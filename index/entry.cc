@@ -14,23 +14,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "index/format.h"
 #include "nlohmann/json.hpp"
 
 namespace zhiku {
 namespace {
 
 using Json = nlohmann::json;
-
-// "70000" -> "70,000": limits in messages are read by people.
-std::string WithThousands(size_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 
 // Ids in messages are escaped (they may be invalid) and cut (they may be huge).
 std::string EntryLabel(absl::string_view id) {

@@ -42,16 +42,6 @@ absl::Status CheckPageSize(int value, int max, absl::string_view field) {
 
 }  // namespace
 
-std::string WithThousands(int64_t n) {
-  std::string digits = absl::StrCat(n < 0 ? -n : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return n < 0 ? "-" + out : out;
-}
-
 absl::Status CheckKnowledgeBase(const std::string& name) {
   if (name.empty() || name == "default") return absl::OkStatus();
   return absl::NotFoundError(absl::StrCat("knowledge base '", name.substr(0, 64),

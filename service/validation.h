@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "index/entry_store.h"
 #include "index/filters.h"
+#include "index/format.h"
 #include "index/knowledge_base.h"
 #include "index/suggester.h"
 #include "zhiku/v1/knowledge.pb.h"
@@ -36,9 +37,6 @@ struct RequestLimits {
   size_t max_import_line_bytes = 1 << 20;
   size_t max_id_bytes = 128;
 };
-
-// "12,345": byte counts and limits in messages.
-std::string WithThousands(int64_t n);
 
 // OK for "" and "default" (the one knowledge base a server has today);
 // NotFound naming the knowledge base otherwise.
