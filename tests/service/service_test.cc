@@ -206,8 +206,9 @@ TEST_F(ServiceTest, InvalidUtf8QueryIsRejectedAndServerStaysUp) {
   request.set_query(std::string("\xe9\x80\x80\xff\xfe", 5));
   v1::SearchResponse response;
   grpc::Status status = Search(request, &response);
-  EXPECT_FALSE(status.ok());
-  EXPECT_NE(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("query"));
+  EXPECT_THAT(status.error_message(), HasSubstr("byte offset 3"));
   // The server still answers.
   EXPECT_GE(SearchFor("退货").hits_size(), 1);
 }
@@ -378,6 +379,10 @@ TEST_F(ServiceTest, SuggestCompletesChineseAndEnglishPrefixes) {
   too_many.set_limit(50);
   v1::SuggestResponse response;
   EXPECT_EQ(search_->Suggest(&context, too_many, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::ClientContext broken_context;
+  v1::SuggestRequest broken;
+  broken.set_prefix("\xe9\x80");  // a character cut in half
+  EXPECT_EQ(search_->Suggest(&broken_context, broken, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ServiceTest, UnknownKnowledgeBaseIsNotFound) {
