@@ -1,5 +1,6 @@
 # Zhiku developer entry points. Every target installs what it needs first.
 BUILD_DIR ?= build
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 DEMO_LISTEN ?= 127.0.0.1:50151
 SERVE_LISTEN ?= 127.0.0.1:50051
