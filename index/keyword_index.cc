@@ -48,6 +48,15 @@ constexpr int kMaxSearchAttempts = 10;
 // Idle read handles kept for reuse; more are closed when returned.
 constexpr size_t kMaxIdleReaders = 32;
 
+// Distinct entries among the documents of `mset`.
+size_t CountEntries(const Xapian::MSet& mset) {
+  absl::flat_hash_set<std::string> ids;
+  for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+    ids.insert(it.get_document().get_value(kEntryIdSlot));
+  }
+  return ids.size();
+}
+
 absl::Status InternalError(absl::string_view what, const Xapian::Error& e) {
   return absl::InternalError(absl::StrCat(what, ": ", e.get_description()));
 }
@@ -231,9 +240,17 @@ struct KeywordIndex::Impl {
     enquire.set_query(query);
     enquire.set_weighting_scheme(Xapian::BM25Weight(options.k1, 0, 1, options.b, options.min_normlen));
     const int wanted = request.offset + request.limit;
-    const Xapian::doccount candidates = static_cast<Xapian::doccount>(
-        std::clamp(wanted * options.candidates_per_hit, options.min_candidates, options.max_candidates));
-    Xapian::MSet mset = enquire.get_mset(0, candidates);
+    int candidates = std::clamp(wanted * options.candidates_per_hit, options.min_candidates, options.max_candidates);
+    Xapian::MSet mset;
+    while (true) {
+      mset = enquire.get_mset(0, static_cast<Xapian::doccount>(candidates));
+      // Enough entries for the page, every match seen, or the cap reached.
+      if (mset.get_matches_estimated() <= mset.size() || candidates >= options.max_candidates ||
+          CountEntries(mset) >= static_cast<size_t>(wanted)) {
+        break;
+      }
+      candidates = std::min(candidates * 4, options.max_candidates);
+    }
 
     struct Aggregate {
       double best_phrasing = 0;

@@ -50,7 +50,10 @@ struct KeywordIndexOptions {
   double answer_weight = 0.25;   // scale of the answer document's score
   double entry_weight = 1.0;     // scale of the entry document's score (all phrasings together)
   // Documents fetched from Xapian per requested hit (offset + limit), within
-  // [min_candidates, max_candidates], before aggregating them per entry.
+  // [min_candidates, max_candidates], before aggregating them per entry. If
+  // they hold fewer entries than offset + limit, four times as many are
+  // fetched, up to max_candidates: pages beyond what max_candidates documents
+  // cover come back short.
   int candidates_per_hit = 10;
   int min_candidates = 200;
   int max_candidates = 5000;

@@ -559,3 +559,36 @@ TEST(KeywordIndexAggregation, EntryDocumentBreaksTiesBetweenEqualBestPhrasings) 
 
 }  // namespace
 }  // namespace zhiku
+
+namespace zhiku {
+namespace {
+
+// Entries with many matching phrasings fill the first candidate batch with
+// few entries; a deep page must still be complete.
+TEST(KeywordIndexAggregation, DeepPageFetchesMoreCandidatesWhenEntriesHaveManyPhrasings) {
+  zhiku::testing::TempDir dir;
+  auto normalizer = TextNormalizer::Create();
+  ASSERT_TRUE(normalizer.ok()) << normalizer.status();
+  KeywordIndexOptions options;
+  options.min_candidates = 10;
+  options.candidates_per_hit = 1;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(auto index, KeywordIndex::Open(dir.Sub("kw"), options));
+  for (int e = 0; e < 30; ++e) {
+    Entry entry;
+    entry.id = absl::StrCat("e", e);
+    entry.question = absl::StrCat("退货问题", e);
+    for (int v = 0; v < 20; ++v) entry.variants.push_back(absl::StrCat("退货的说法", e, "-", v));
+    entry.answer = "答";
+    ZHIKU_ASSERT_OK(index->Put(*MakeIndexedEntry(entry, **normalizer)));
+  }
+  ZHIKU_ASSERT_OK(index->Commit(1, "store"));
+  KeywordQuery query;
+  query.tokens = Tokenize((*normalizer)->Normalize("退货"));
+  query.offset = 20;
+  query.limit = 10;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult result, index->Search(query));
+  EXPECT_EQ(result.hits.size(), 10u);
+}
+
+}  // namespace
+}  // namespace zhiku
