@@ -55,7 +55,7 @@ struct KeywordIndexOptions {
   // fetched, up to max_candidates: pages beyond what max_candidates documents
   // cover come back short.
   int candidates_per_hit = 10;
-  int min_candidates = 200;
+  int min_candidates = 50;
   int max_candidates = 5000;
   double unigram_weight = 1.0;   // scale of CJK single-character terms in queries
   // Index each term of a phrasing once, whatever its frequency in it: in a

@@ -28,6 +28,8 @@ ABSL_FLAG(double, answer_weight, zhiku::KeywordIndexOptions{}.answer_weight,
           "Weight of a match in the answer relative to one in a question or variant.");
 ABSL_FLAG(double, entry_weight, zhiku::KeywordIndexOptions{}.entry_weight,
           "Weight of an entry's phrasings taken together, added to its best phrasing's score.");
+ABSL_FLAG(int, min_candidates, zhiku::KeywordIndexOptions{}.min_candidates,
+          "Fewest documents fetched from the keyword index per search before aggregating them per entry.");
 ABSL_FLAG(bool, unique_phrasing_terms, zhiku::KeywordIndexOptions{}.unique_phrasing_terms,
           "Index each term of a question or variant once, whatever its frequency in it.");
 ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving (for scripts using port 0).");
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
   options.knowledge_base.keyword.unigram_weight = absl::GetFlag(FLAGS_unigram_weight);
   options.knowledge_base.keyword.answer_weight = absl::GetFlag(FLAGS_answer_weight);
   options.knowledge_base.keyword.entry_weight = absl::GetFlag(FLAGS_entry_weight);
+  options.knowledge_base.keyword.min_candidates = absl::GetFlag(FLAGS_min_candidates);
   options.knowledge_base.keyword.unique_phrasing_terms = absl::GetFlag(FLAGS_unique_phrasing_terms);
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
