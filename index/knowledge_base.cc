@@ -43,7 +43,10 @@ struct KnowledgeBase::Impl {
     return snapshot;
   }
 
-  void Publish(std::shared_ptr<const Snapshot> next) {
+  // Completes `next` (its phrasing table for suggestions) and makes it the
+  // snapshot readers get.
+  void Publish(std::shared_ptr<Snapshot> next) {
+    next->phrasings = BuildPhrasingTable(next->entries);
     absl::MutexLock lock(&snapshot_mu);
     snapshot = std::move(next);
   }

@@ -1,5 +1,6 @@
 #include "index/snapshot.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace zhiku {
@@ -15,6 +16,41 @@ std::shared_ptr<const IndexedEntry> MakeIndexedEntry(Entry entry, const TextNorm
   }
   indexed->normalized_answer = normalizer.Normalize(e.answer);
   return indexed;
+}
+
+const PhrasingTable::Row* PhrasingTable::RowAt(size_t pos) const {
+  auto it = std::upper_bound(rows.begin(), rows.end(), pos,
+                             [](size_t p, const Row& row) { return p < row.begin; });
+  if (it == rows.begin()) return nullptr;
+  --it;
+  return pos < it->end ? &*it : nullptr;
+}
+
+std::shared_ptr<const PhrasingTable> BuildPhrasingTable(
+    const absl::btree_map<std::string, std::shared_ptr<const IndexedEntry>>& entries) {
+  auto table = std::make_shared<PhrasingTable>();
+  size_t bytes = 0, rows = 0;
+  for (const auto& [id, indexed] : entries) {
+    rows += indexed->normalized_phrasings.size();
+    for (const std::string& text : indexed->normalized_phrasings) bytes += text.size() + 1;
+  }
+  table->text.reserve(bytes);
+  table->rows.reserve(rows);
+  for (const auto& [id, indexed] : entries) {
+    const size_t count = std::min(indexed->normalized_phrasings.size(), indexed->phrasing_count());
+    for (size_t i = 0; i < count; ++i) {
+      const std::string& text = indexed->normalized_phrasings[i];
+      PhrasingTable::Row row;
+      row.begin = table->text.size();
+      table->text += text;
+      row.end = table->text.size();
+      table->text.push_back('\n');
+      row.entry = indexed;
+      row.phrasing = static_cast<int>(i);
+      table->rows.push_back(std::move(row));
+    }
+  }
+  return table;
 }
 
 }  // namespace zhiku

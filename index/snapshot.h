@@ -36,9 +36,33 @@ struct IndexedEntry {
 // Builds the IndexedEntry of `entry`.
 std::shared_ptr<const IndexedEntry> MakeIndexedEntry(Entry entry, const TextNormalizer& normalizer);
 
+// Every normalised phrasing of a snapshot in one contiguous buffer, so that
+// as-you-type suggestions scan a few megabytes sequentially instead of
+// chasing 100k separately allocated strings.
+struct PhrasingTable {
+  struct Row {
+    size_t begin = 0;  // byte range of the phrasing in `text`
+    size_t end = 0;
+    std::shared_ptr<const IndexedEntry> entry;
+    int phrasing = 0;  // 0 question, i variant i - 1
+  };
+  std::string text;       // phrasings joined by '\n' (Normalize never emits one)
+  std::vector<Row> rows;  // in text order
+
+  // The row whose range holds byte `pos` of `text`; nullptr for a separator.
+  const Row* RowAt(size_t pos) const;
+};
+
+// Builds the table of `entries` (in map order).
+std::shared_ptr<const PhrasingTable> BuildPhrasingTable(
+    const absl::btree_map<std::string, std::shared_ptr<const IndexedEntry>>& entries);
+
 struct Snapshot {
   int64_t seq = 0;  // the store change-log seq this snapshot reflects
   absl::btree_map<std::string, std::shared_ptr<const IndexedEntry>> entries;  // by id
+  // Built from `entries` by whoever publishes the snapshot, after the last
+  // change to `entries`; when null, Suggest builds one for the call.
+  std::shared_ptr<const PhrasingTable> phrasings;
 
   // nullptr if absent.
   const IndexedEntry* Find(const std::string& id) const {

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "index/tokenizer.h"
 
@@ -124,22 +125,41 @@ std::vector<Suggestion> Suggest(const Snapshot& snapshot, const TextNormalizer& 
       IsCjkCodePoint(DecodeAt(normalized, PreviousCodePointStart(normalized, normalized.size())));
   needle.last_word_complete = EndsWithSeparator(normalizer, query.prefix);
 
-  std::vector<Candidate> best_per_entry;
-  for (const auto& [id, indexed] : snapshot.entries) {
-    if (!query.filters.empty() && !Matches(query.filters, indexed->entry)) continue;
-    Candidate best;
-    const size_t count = std::min(indexed->normalized_phrasings.size(), indexed->phrasing_count());
-    for (size_t i = 0; i < count; ++i) {
-      const std::string& text = indexed->normalized_phrasings[i];
-      if (text.size() < normalized.size()) continue;
-      const MatchClass match_class = Classify(text, needle);
-      if (match_class == kNoMatch) continue;
-      Candidate candidate{match_class, i != 0, CodePointCount(text), indexed.get(), static_cast<int>(i)};
-      if (best.entry == nullptr || candidate < best) best = candidate;
-      if (match_class == kStartsWith && i == 0) break;  // nothing ranks higher
-    }
-    if (best.entry != nullptr) best_per_entry.push_back(best);
+  std::shared_ptr<const PhrasingTable> own_table;
+  const PhrasingTable* table = snapshot.phrasings.get();
+  if (table == nullptr) {
+    own_table = BuildPhrasingTable(snapshot.entries);
+    table = own_table.get();
   }
+  // One pass over the flat text: each occurrence of the prefix names a
+  // phrasing, which is classified once (Classify looks at all occurrences in
+  // it), and the scan resumes after that phrasing.
+  absl::flat_hash_map<const IndexedEntry*, Candidate> best_by_entry;
+  absl::flat_hash_map<const IndexedEntry*, bool> passes_filters;
+  const absl::string_view all = table->text;
+  for (size_t pos = all.find(needle.text); pos != absl::string_view::npos; pos = all.find(needle.text, pos)) {
+    const PhrasingTable::Row* row = table->RowAt(pos);
+    if (row == nullptr) {  // cannot happen: the needle has no '\n'
+      ++pos;
+      continue;
+    }
+    pos = row->end;
+    const IndexedEntry* entry = row->entry.get();
+    if (!query.filters.empty()) {
+      auto [it, inserted] = passes_filters.try_emplace(entry, false);
+      if (inserted) it->second = Matches(query.filters, entry->entry);
+      if (!it->second) continue;
+    }
+    const absl::string_view text = all.substr(row->begin, row->end - row->begin);
+    const MatchClass match_class = Classify(text, needle);
+    if (match_class == kNoMatch) continue;
+    Candidate candidate{match_class, row->phrasing != 0, CodePointCount(text), entry, row->phrasing};
+    auto [it, inserted] = best_by_entry.try_emplace(entry, candidate);
+    if (!inserted && candidate < it->second) it->second = candidate;
+  }
+  std::vector<Candidate> best_per_entry;
+  best_per_entry.reserve(best_by_entry.size());
+  for (const auto& [entry, candidate] : best_by_entry) best_per_entry.push_back(candidate);
 
   const size_t n = std::min(limit, best_per_entry.size());
   std::partial_sort(best_per_entry.begin(), best_per_entry.begin() + static_cast<std::ptrdiff_t>(n),
