@@ -14,20 +14,9 @@ if [ $# -ne 2 ]; then
 fi
 build_dir=$1
 listen=$2
-root=$(cd "$(dirname "$0")/.." && pwd)
-server_bin="$build_dir/tools/zhiku-server"
-ctl_bin="$build_dir/tools/zhikuctl"
-sample="$root/data/sample_kb.jsonl"
-for f in "$server_bin" "$ctl_bin"; do
-  if [ ! -x "$f" ]; then
-    echo "demo: $f not found; build first (make build, or cmake --build $build_dir)" >&2
-    exit 1
-  fi
-done
-if [ ! -f "$sample" ]; then
-  echo "demo: $sample not found" >&2
-  exit 1
-fi
+script_name=demo
+# shellcheck source=scripts/common.sh
+source "$(dirname "$0")/common.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zhiku-demo.XXXXXX")
 log="$work/server.log"

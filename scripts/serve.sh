@@ -14,16 +14,9 @@ fi
 build_dir=$1
 listen=$2
 data_dir=$3
-root=$(cd "$(dirname "$0")/.." && pwd)
-server_bin="$build_dir/tools/zhiku-server"
-ctl_bin="$build_dir/tools/zhikuctl"
-sample="$root/data/sample_kb.jsonl"
-for f in "$server_bin" "$ctl_bin"; do
-  if [ ! -x "$f" ]; then
-    echo "serve: $f not found; build first (make build, or cmake --build $build_dir)" >&2
-    exit 1
-  fi
-done
+script_name=serve
+# shellcheck source=scripts/common.sh
+source "$(dirname "$0")/common.sh"
 
 is_new=false
 if [ ! -d "$data_dir" ] || [ -z "$(ls -A "$data_dir")" ]; then
