@@ -26,6 +26,9 @@ struct Entry {
   int64_t created_at_ms = 0;  // set by the store
   int64_t updated_at_ms = 0;  // set by the store
   int64_t version = 0;        // 1 on create, +1 on every change; set by the store
+  // Bring-your-own embeddings: none, one for the whole entry, or one per
+  // phrasing (question, then each variant); all of one dimension.
+  std::vector<std::vector<float>> vectors;
 
   friend bool operator==(const Entry&, const Entry&) = default;
 };

@@ -14,14 +14,18 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "index/answerer.h"
+#include "index/embedder.h"
 #include "index/entry.h"
 #include "index/entry_store.h"
+#include "index/hybrid.h"
 #include "index/filters.h"
 #include "index/highlighter.h"
 #include "index/keyword_index.h"
@@ -31,6 +35,24 @@
 
 namespace zhiku {
 
+// The vector leg: a fastText model trained on the knowledge base itself (and
+// its unlabelled corpus), retrained in the background when entries change.
+struct SemanticOptions {
+  bool enabled = true;
+  FastTextOptions fasttext;
+  // KBs with more entries than this train with hierarchical softmax (softmax
+  // cost grows with the number of labels, FastTextOptions::loss).
+  int softmax_max_labels = 500;
+  // Retrain once writes have paused this long, at most once per interval.
+  absl::Duration retrain_quiet = absl::Seconds(2);
+  absl::Duration min_retrain_interval = absl::Seconds(20);
+  // Rebuild the vector base when this many entries changed since it was built.
+  size_t compact_after_changed_entries = 2000;
+  VectorIndexBuildOptions index;
+  // Request defaults.
+  FusionOptions fusion;
+};
+
 struct KnowledgeBaseOptions {
   std::string data_dir;
   std::string opencc_dir = "/usr/share/opencc";
@@ -39,11 +61,31 @@ struct KnowledgeBaseOptions {
   // of writes share one Xapian commit. It also spaces commits out: a Xapian
   // reader whose revision is overtaken by two commits must retry.
   absl::Duration index_delay = absl::Milliseconds(50);
+  SemanticOptions semantic;
+  AnswerThresholdDefaults answer;
+};
+
+// Per-request retrieval settings; unset = SemanticOptions::fusion.
+struct RetrievalSettings {
+  std::optional<double> semantic_ratio;
+  std::optional<FusionMethod> fusion;
+  std::vector<float> query_vector;  // bring-your-own query embedding
+  bool explain = false;             // report both legs per hit (Answer: fill hits)
+};
+
+// What retrieval actually ran.
+struct RetrievalInfo {
+  double semantic_ratio = 0;
+  FusionMethod fusion = FusionMethod::kWeighted;
+  bool vector_used = false;
+  int64_t model_version = 0;
+  std::string note;
 };
 
 struct SearchRequest {
   std::string query;  // raw text as typed
   Filters filters;
+  RetrievalSettings retrieval;
   int offset = 0;
   int limit = 10;
   HighlightOptions highlight;
@@ -60,6 +102,7 @@ struct SearchHit {
   std::string matched_text;         // original phrasing (the question for kAnswer)
   std::string highlighted_text;     // in the query's script
   std::string answer_snippet;       // in the query's script
+  FusedCandidate legs;              // both legs' ranks and scores
 };
 
 struct SearchResult {
@@ -67,6 +110,36 @@ struct SearchResult {
   int64_t total_estimate = 0;
   bool traditional_query = false;
   bool has_more = false;  // another page exists after offset + hits.size()
+  RetrievalInfo retrieval;
+};
+
+struct AnswerRequest {
+  std::string query;  // raw text as typed
+  Filters filters;
+  RetrievalSettings retrieval;
+  AnswerThresholdRequest thresholds;
+};
+
+enum class AnswerDecision { kAnswer, kSuggest, kHandoff };
+enum class HandoffReason { kNone, kEmptyQuery, kChitchat, kNoMatch, kLowConfidence };
+
+struct AnswerCandidateResult {
+  std::shared_ptr<const IndexedEntry> entry;
+  double confidence = 0;
+  std::string question;  // in the query's script
+};
+
+struct AnswerResult {
+  AnswerDecision decision = AnswerDecision::kHandoff;
+  double confidence = 0;
+  std::optional<AnswerCandidateResult> top;
+  std::string answer;  // top's answer in the query's script
+  std::vector<AnswerCandidateResult> alternatives;  // for kSuggest
+  HandoffReason handoff_reason = HandoffReason::kNone;
+  RetrievalInfo retrieval;
+  ResolvedThresholds thresholds;
+  std::vector<SearchHit> hits;  // with explain
+  bool traditional_query = false;
 };
 
 struct KnowledgeBaseStats {
@@ -74,6 +147,24 @@ struct KnowledgeBaseStats {
   int64_t store_seq = 0;       // latest change in the store
   int64_t searchable_seq = 0;  // latest change visible to Search/Suggest
   bool rebuilt_on_open = false;
+  // The vector leg: model version (0 = none yet), the seq its base was
+  // built at, whether a training run is under way, and the last note.
+  int64_t model_version = 0;
+  int64_t model_seq = 0;
+  bool training = false;
+  std::string vector_note;
+  int64_t vector_base_size = 0;
+  int64_t vector_delta_size = 0;
+  // Answer calibration (see AnswerCalibration) and the default threshold.
+  bool calibrated = false;
+  double calibration_ece = -1;
+  int calibration_positives = 0;
+  int calibration_negatives = 0;
+  double calibration_top1 = 0;
+  std::string calibration_note;
+  double answer_confidence = 1;
+  double calibration_precision = 0;   // of the calibration set at answer_confidence
+  double calibration_answer_rate = 0;
 };
 
 // Thread-safe: every method may be called concurrently.
@@ -108,6 +199,19 @@ class KnowledgeBase {
   // returns no hits (not an error). Errors: Internal/DataLoss from the index.
   absl::StatusOr<SearchResult> Search(const SearchRequest& request) const;
   std::vector<Suggestion> Suggest(const SuggestQuery& query) const;
+  // The chatbot decision for one customer message (see answerer.h). Empty
+  // queries and chit-chat hand off without retrieval. Errors as Search, and
+  // InvalidArgument for a query vector the knowledge base cannot use.
+  absl::StatusOr<AnswerResult> Answer(const AnswerRequest& request) const;
+  // The calibration Answer currently uses (null before the first training).
+  std::shared_ptr<const AnswerCalibration> Calibration() const;
+
+  // Blocks until a vector leg built by a model trained at or after the
+  // store's current seq is published (or semantic search is disabled).
+  // DeadlineExceeded after `timeout`.
+  absl::Status WaitUntilModelCurrent(absl::Duration timeout);
+  // Asks the trainer to retrain now (after the current run, if any).
+  void RequestRetrain();
 
   // Blocks until every change up to the store's current seq is searchable.
   // DeadlineExceeded after `timeout`.
@@ -119,6 +223,7 @@ class KnowledgeBase {
  private:
   struct Impl;
   explicit KnowledgeBase(std::unique_ptr<Impl> impl);
+  FusionOptions ResolveFusion(const RetrievalSettings& settings) const;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -17,6 +17,9 @@
 
 namespace zhiku {
 
+class VectorLeg;
+struct AnswerCalibration;
+
 // An entry with the index forms of its phrasings, computed once when the
 // entry changes.
 struct IndexedEntry {
@@ -63,6 +66,15 @@ struct Snapshot {
   // Built from `entries` by whoever publishes the snapshot, after the last
   // change to `entries`; when null, Suggest builds one for the call.
   std::shared_ptr<const PhrasingTable> phrasings;
+  // The vector leg reflecting `entries` (null until a model is trained, or
+  // when there is nothing to embed), the version of the embedding model that
+  // built it (0 = none), and why it is missing when it is.
+  std::shared_ptr<const VectorLeg> vectors;
+  int64_t model_version = 0;
+  int64_t vectors_seq = 0;  // the store seq the model and vector base were built at
+  std::string vector_note;
+  // How Answer turns retrieval into a confidence; null = not calibrated yet.
+  std::shared_ptr<const AnswerCalibration> calibration;
 
   // nullptr if absent.
   const IndexedEntry* Find(const std::string& id) const {

@@ -2,6 +2,8 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/clone_index.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_io.h>
@@ -9,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -17,6 +20,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "index/status_macros.h"
 
 namespace zhiku {
 namespace {
@@ -48,6 +52,34 @@ std::unique_ptr<faiss::IndexIDMap2> NewIdMap(int dim) {
   return map;
 }
 
+// The inverted-file index (IndexIVFFlat over an inner-product quantizer)
+// trained on an evenly spaced sample of `vectors`, empty.
+std::unique_ptr<faiss::IndexIVFFlat> NewIvf(const float* vectors, size_t n, int dim,
+                                            const VectorIndexBuildOptions& options) {
+  const size_t cells = std::clamp<size_t>(
+      static_cast<size_t>(options.ivf_cells_per_sqrt * std::sqrt(static_cast<double>(n))), 16, 65536);
+  auto quantizer = std::make_unique<faiss::IndexFlatIP>(dim);
+  auto ivf = std::make_unique<faiss::IndexIVFFlat>(quantizer.get(), dim, cells,
+                                                   faiss::METRIC_INNER_PRODUCT);
+  ivf->own_fields = true;
+  quantizer.release();
+  const size_t sample = std::min(n, std::max(options.ivf_train_max, cells * 39));
+  std::vector<float> train;
+  const float* train_data = vectors;
+  if (sample < n) {
+    train.resize(sample * dim);
+    for (size_t i = 0; i < sample; ++i) {
+      const size_t row = i * n / sample;
+      std::copy(vectors + row * dim, vectors + (row + 1) * dim, train.begin() + i * dim);
+    }
+    train_data = train.data();
+  }
+  ivf->cp.seed = 1234;
+  ivf->train(static_cast<faiss_idx_t>(sample), train_data);
+  ivf->nprobe = static_cast<size_t>(std::max(1, options.nprobe));
+  return ivf;
+}
+
 }  // namespace
 
 VectorIndex::VectorIndex(std::unique_ptr<IdMap> index, int dim)
@@ -64,6 +96,32 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(int dim) {
   absl::Status s = CallFaiss("creating vector index", [&] { map = NewIdMap(dim); });
   if (!s.ok()) return s;
   return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(map), dim));
+}
+
+absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Build(const float* vectors,
+                                                               const int64_t* labels, size_t n,
+                                                               int dim,
+                                                               const VectorIndexBuildOptions& options) {
+  if (n <= options.exact_max || n < 64) {
+    ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> index, Create(dim));
+    ZHIKU_RETURN_IF_ERROR(index->Add(vectors, labels, n));
+    return index;
+  }
+  if (dim < 1) return absl::InvalidArgumentError(absl::StrCat("vector dimension is ", dim, "; it must be at least 1"));
+  std::unique_ptr<IdMap> map;
+  ZHIKU_RETURN_IF_ERROR(CallFaiss("building inverted-file vector index", [&] {
+    auto ivf = NewIvf(vectors, n, dim, options);
+    map = std::make_unique<IdMap>(ivf.get());
+    map->own_fields = true;
+    ivf.release();
+  }));
+  auto index = std::unique_ptr<VectorIndex>(new VectorIndex(std::move(map), dim));
+  ZHIKU_RETURN_IF_ERROR(index->Add(vectors, labels, n));
+  return index;
+}
+
+bool VectorIndex::exact() const {
+  return dynamic_cast<const faiss::IndexFlatIP*>(index_->index) != nullptr;
 }
 
 size_t VectorIndex::size() const { return static_cast<size_t>(index_->ntotal); }
@@ -103,6 +161,10 @@ absl::Status VectorIndex::Add(std::span<const float> vectors, std::span<const in
 
 absl::Status VectorIndex::Remove(const std::vector<int64_t>& labels) {
   if (labels.empty()) return absl::OkStatus();
+  if (!exact()) {
+    return absl::FailedPreconditionError(
+        "vectors cannot be removed from an inverted-file index; rebuild it instead");
+  }
   return CallFaiss("removing vectors", [&] {
     faiss::IDSelectorBatch selector(labels.size(),
                                     reinterpret_cast<const faiss_idx_t*>(labels.data()));
@@ -167,10 +229,13 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string
       absl::StrCat("reading vector index ", path),
       [&] { read.reset(faiss::read_index(path.c_str())); }, absl::StatusCode::kDataLoss);
   if (!s.ok()) return s;
-  // Only accept what Save writes: an IndexIDMap2 over an inner-product flat index.
+  // Only accept what Save writes: an IndexIDMap2 over an inner-product flat
+  // or inverted-file index.
   auto* map = dynamic_cast<IdMap*>(read.get());
-  const auto* flat = map == nullptr ? nullptr : dynamic_cast<const faiss::IndexFlatIP*>(map->index);
-  if (flat == nullptr || !map->own_fields || flat->metric_type != faiss::METRIC_INNER_PRODUCT ||
+  const faiss::Index* inner = map == nullptr ? nullptr : map->index;
+  const bool known = dynamic_cast<const faiss::IndexFlatIP*>(inner) != nullptr ||
+                     dynamic_cast<const faiss::IndexIVFFlat*>(inner) != nullptr;
+  if (!known || !map->own_fields || inner->metric_type != faiss::METRIC_INNER_PRODUCT ||
       map->d < 1) {
     return absl::DataLossError(absl::StrCat(path, " is a FAISS index but not a Zhiku vector index"));
   }
@@ -181,6 +246,14 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string
 
 absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Clone() const {
   std::unique_ptr<IdMap> copy;
+  if (!exact()) {
+    absl::Status s = CallFaiss("copying vector index", [&] {
+      copy.reset(dynamic_cast<IdMap*>(faiss::clone_index(index_.get())));
+    });
+    if (!s.ok()) return s;
+    if (copy == nullptr) return absl::InternalError("copying vector index: unexpected index type");
+    return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(copy), dim_));
+  }
   absl::Status s = CallFaiss("copying vector index", [&] {
     copy = NewIdMap(dim_);
     const auto* flat = static_cast<const faiss::IndexFlatIP*>(index_->index);

@@ -1,9 +1,17 @@
 // The FAISS vector index: the only file pair that talks to FAISS. FAISS
 // exceptions never leave vector_index.cc.
 //
-// Exact inner-product search (faiss::IndexFlatIP inside faiss::IndexIDMap2)
-// over vectors of one fixed dimension, each with an int64 label the caller
-// maps to an entry phrasing. Callers L2-normalise vectors, so the score is
+// Inner-product search over vectors of one fixed dimension, each with an
+// int64 label the caller maps to an entry phrasing. Two kinds, both inside a
+// faiss::IndexIDMap2 that maps FAISS positions to labels:
+//  - exact (faiss::IndexFlatIP): Create(), or Build() while small; supports
+//    Add and Remove;
+//  - inverted file (faiss::IndexIVFFlat, k-means cells, `nprobe` cells
+//    scanned per query): Build() above VectorIndexBuildOptions::exact_max.
+//    Approximate, builds in seconds even at 500k vectors (HNSW would take
+//    minutes, FACTS.md), and is never mutated after Build (Remove returns
+//    FailedPrecondition): the owner layers a small exact delta index and
+//    tombstones over it and rebuilds it from scratch to compact. Callers L2-normalise vectors, so the score is
 // the cosine similarity, in [-1, 1], higher is better.
 //
 // Thread safety: const methods (Search, size, dim, Save, Clone) may run
@@ -36,10 +44,31 @@ struct VectorHit {
   float score = 0;  // inner product with the query
 };
 
+struct VectorIndexBuildOptions {
+  // Up to this many vectors Build() makes an exact index.
+  size_t exact_max = 50000;
+  // Inverted-file cells: ivf_cells_per_sqrt x sqrt(n), within [16, 65536].
+  double ivf_cells_per_sqrt = 4;
+  // Cells scanned per query.
+  int nprobe = 16;
+  // k-means trains on at most this many vectors (a deterministic sample).
+  size_t ivf_train_max = 100000;
+};
+
 class VectorIndex {
  public:
-  // An empty index of vectors of dimension `dim`. InvalidArgument if dim < 1.
+  // An empty exact index of vectors of dimension `dim`. InvalidArgument if
+  // dim < 1.
   static absl::StatusOr<std::unique_ptr<VectorIndex>> Create(int dim);
+
+  // An index holding n vectors (`vectors` has size n * dim, row i labelled
+  // labels[i]; labels as for Add), exact if n <= options.exact_max and an
+  // inverted file otherwise. InvalidArgument for dim < 1 or bad labels.
+  // Blocks for the k-means training (seconds at 500k vectors).
+  static absl::StatusOr<std::unique_ptr<VectorIndex>> Build(const float* vectors,
+                                                            const int64_t* labels, size_t n,
+                                                            int dim,
+                                                            const VectorIndexBuildOptions& options = {});
 
   // Reads an index written by Save. NotFound if `path` does not exist;
   // DataLoss if it is unreadable, corrupt, or not a VectorIndex file (callers
@@ -51,6 +80,8 @@ class VectorIndex {
   VectorIndex& operator=(const VectorIndex&) = delete;
 
   int dim() const { return dim_; }
+  // True for the exact kind (Remove supported), false for an inverted file.
+  bool exact() const;
   // Number of vectors.
   size_t size() const;
 
@@ -64,7 +95,7 @@ class VectorIndex {
   // vectors.size() == labels.size() * dim().
   absl::Status Add(std::span<const float> vectors, std::span<const int64_t> labels);
   // Removes the vectors with these labels; labels not in the index are
-  // ignored.
+  // ignored. FailedPrecondition on an inverted-file index.
   absl::Status Remove(const std::vector<int64_t>& labels);
 
   // ---- Readers. Thread-safe.

@@ -229,4 +229,41 @@ grpc::Status KnowledgeServiceImpl::ExportEntries(grpc::ServerContext* context, c
   return ToGrpcStatus(status);
 }
 
+grpc::Status KnowledgeServiceImpl::GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
+                                             v1::KnowledgeBaseStatus* response) {
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  constexpr int kMaxWaitMs = 600000;
+  if (request->wait_for_model_ms() < 0 || request->wait_for_model_ms() > kMaxWaitMs) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "wait_for_model_ms is ", request->wait_for_model_ms(), "; it must be between 0 and ", kMaxWaitMs)));
+  }
+  if (request->wait_for_model_ms() > 0) {
+    absl::Duration wait = absl::Milliseconds(request->wait_for_model_ms());
+    // Never wait past the client's deadline.
+    const absl::Duration left = absl::FromChrono(context->deadline()) - absl::Now();
+    if (left < wait) wait = std::max(absl::ZeroDuration(), left - absl::Milliseconds(50));
+    if (absl::Status s = kb_->WaitUntilModelCurrent(wait); !s.ok()) return ToGrpcStatus(s);
+  }
+  const KnowledgeBaseStats stats = kb_->Stats();
+  response->set_entries(stats.entries);
+  response->set_store_seq(stats.store_seq);
+  response->set_searchable_seq(stats.searchable_seq);
+  response->set_model_version(stats.model_version);
+  response->set_model_seq(stats.model_seq);
+  response->set_training(stats.training);
+  response->set_vector_note(stats.vector_note);
+  response->set_vector_base_vectors(stats.vector_base_size);
+  response->set_vector_delta_vectors(stats.vector_delta_size);
+  response->set_calibrated(stats.calibrated);
+  response->set_calibration_ece(stats.calibration_ece);
+  response->set_calibration_positives(stats.calibration_positives);
+  response->set_calibration_negatives(stats.calibration_negatives);
+  response->set_calibration_top1(stats.calibration_top1);
+  response->set_calibration_note(stats.calibration_note);
+  response->set_answer_confidence(stats.answer_confidence);
+  response->set_calibration_precision(stats.calibration_precision);
+  response->set_calibration_answer_rate(stats.calibration_answer_rate);
+  return grpc::Status::OK;
+}
+
 }  // namespace zhiku

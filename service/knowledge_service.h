@@ -27,6 +27,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
   // kImportBatch (one transaction each). The first occurrence of an id wins;
   // later lines with the same id are reported. If the call is cancelled or
   // its deadline passes, batches already stored stay stored.
+  grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
+                         v1::KnowledgeBaseStatus* response) override;
   grpc::Status ImportEntries(grpc::ServerContext* context,
                              grpc::ServerReader<v1::ImportEntriesRequest>* reader,
                              v1::ImportEntriesResponse* response) override;

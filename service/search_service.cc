@@ -9,6 +9,92 @@
 namespace zhiku {
 namespace {
 
+v1::FusionMethod ToProto(FusionMethod method) {
+  return method == FusionMethod::kRrf ? v1::FUSION_METHOD_RRF : v1::FUSION_METHOD_WEIGHTED;
+}
+
+void ToProto(const RetrievalInfo& info, v1::RetrievalInfo* out) {
+  out->set_semantic_ratio(info.semantic_ratio);
+  out->set_fusion(ToProto(info.fusion));
+  out->set_vector_used(info.vector_used);
+  out->set_model_version(info.model_version);
+  out->set_note(info.note);
+}
+
+void ToProto(const SearchHit& hit, int rank, bool explain, v1::SearchHit* out) {
+  ToProto(hit.entry->entry, out->mutable_entry());
+  out->set_score(hit.score);
+  out->set_rank(rank);
+  out->set_matched_field(ToProto(hit.matched_field));
+  if (hit.matched_field == MatchedField::kVariant) out->set_variant_index(hit.variant_index);
+  out->set_matched_text(hit.matched_text);
+  out->set_highlighted_text(hit.highlighted_text);
+  out->set_answer_snippet(hit.answer_snippet);
+  if (explain) {
+    v1::HitExplanation* e = out->mutable_explain();
+    e->set_keyword_rank(hit.legs.keyword_rank);
+    e->set_keyword_score(hit.legs.keyword_score);
+    e->set_vector_rank(hit.legs.vector_rank);
+    e->set_vector_score(hit.legs.vector_score);
+    e->set_vector_phrasing(hit.legs.vector_phrasing);
+    e->set_fused_score(hit.legs.fused);
+  }
+}
+
+void ToProto(const AnswerCandidateResult& c, v1::AnswerCandidate* out) {
+  ToProto(c.entry->entry, out->mutable_entry());
+  out->set_confidence(c.confidence);
+  out->set_question(c.question);
+}
+
+v1::Decision ToProto(AnswerDecision d) {
+  switch (d) {
+    case AnswerDecision::kAnswer:
+      return v1::DECISION_ANSWER;
+    case AnswerDecision::kSuggest:
+      return v1::DECISION_SUGGEST;
+    case AnswerDecision::kHandoff:
+      return v1::DECISION_HANDOFF;
+  }
+  return v1::DECISION_UNSPECIFIED;
+}
+
+v1::HandoffReason ToProto(HandoffReason r) {
+  switch (r) {
+    case HandoffReason::kNone:
+      return v1::HANDOFF_REASON_UNSPECIFIED;
+    case HandoffReason::kEmptyQuery:
+      return v1::HANDOFF_REASON_EMPTY_QUERY;
+    case HandoffReason::kChitchat:
+      return v1::HANDOFF_REASON_CHITCHAT;
+    case HandoffReason::kNoMatch:
+      return v1::HANDOFF_REASON_NO_MATCH;
+    case HandoffReason::kLowConfidence:
+      return v1::HANDOFF_REASON_LOW_CONFIDENCE;
+  }
+  return v1::HANDOFF_REASON_UNSPECIFIED;
+}
+
+absl::Status DoAnswer(KnowledgeBase& kb, const RequestLimits& limits, grpc::ServerContext* context,
+                      const v1::AnswerRequest& request, v1::AnswerResponse* response) {
+  ZHIKU_ASSIGN_OR_RETURN(const AnswerRequest parsed, ParseAnswerRequest(request, limits));
+  ZHIKU_RETURN_IF_ERROR(CheckCallAlive(context));
+  ZHIKU_ASSIGN_OR_RETURN(const AnswerResult result, kb.Answer(parsed));
+  response->set_decision(ToProto(result.decision));
+  response->set_confidence(result.confidence);
+  if (result.top) ToProto(*result.top, response->mutable_top());
+  response->set_answer(result.answer);
+  for (const AnswerCandidateResult& c : result.alternatives) ToProto(c, response->add_alternatives());
+  response->set_handoff_reason(ToProto(result.handoff_reason));
+  ToProto(result.retrieval, response->mutable_retrieval());
+  response->set_answer_confidence(result.thresholds.answer_confidence);
+  response->set_suggest_confidence(result.thresholds.suggest_confidence);
+  int rank = 0;
+  for (const SearchHit& hit : result.hits) ToProto(hit, ++rank, /*explain=*/true, response->add_hits());
+  response->set_traditional_query(result.traditional_query);
+  return absl::OkStatus();
+}
+
 absl::Status DoSearch(KnowledgeBase& kb, const RequestLimits& limits, grpc::ServerContext* context,
                       const v1::SearchRequest& request, v1::SearchResponse* response) {
   ZHIKU_ASSIGN_OR_RETURN(const SearchRequest parsed, ParseSearchRequest(request, limits));
@@ -16,18 +102,9 @@ absl::Status DoSearch(KnowledgeBase& kb, const RequestLimits& limits, grpc::Serv
   ZHIKU_ASSIGN_OR_RETURN(const SearchResult result, kb.Search(parsed));
   response->set_total_estimate(result.total_estimate);
   response->set_traditional_query(result.traditional_query);
+  ToProto(result.retrieval, response->mutable_retrieval());
   int rank = parsed.offset;
-  for (const SearchHit& hit : result.hits) {
-    v1::SearchHit* out = response->add_hits();
-    ToProto(hit.entry->entry, out->mutable_entry());
-    out->set_score(hit.score);
-    out->set_rank(++rank);
-    out->set_matched_field(ToProto(hit.matched_field));
-    if (hit.matched_field == MatchedField::kVariant) out->set_variant_index(hit.variant_index);
-    out->set_matched_text(hit.matched_text);
-    out->set_highlighted_text(hit.highlighted_text);
-    out->set_answer_snippet(hit.answer_snippet);
-  }
+  for (const SearchHit& hit : result.hits) ToProto(hit, ++rank, parsed.retrieval.explain, response->add_hits());
   if (result.has_more) {
     response->set_next_page_token(MakeSearchPageToken(request, parsed.offset + parsed.limit));
   }
@@ -47,6 +124,11 @@ absl::Status CheckCallAlive(grpc::ServerContext* context) {
 grpc::Status SearchServiceImpl::Search(grpc::ServerContext* context, const v1::SearchRequest* request,
                                        v1::SearchResponse* response) {
   return ToGrpcStatus(DoSearch(*kb_, limits_, context, *request, response));
+}
+
+grpc::Status SearchServiceImpl::Answer(grpc::ServerContext* context, const v1::AnswerRequest* request,
+                                       v1::AnswerResponse* response) {
+  return ToGrpcStatus(DoAnswer(*kb_, limits_, context, *request, response));
 }
 
 grpc::Status SearchServiceImpl::Suggest(grpc::ServerContext* context, const v1::SuggestRequest* request,

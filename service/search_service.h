@@ -21,6 +21,8 @@ class SearchServiceImpl final : public v1::SearchService::Service {
                       v1::SearchResponse* response) override;
   grpc::Status Suggest(grpc::ServerContext* context, const v1::SuggestRequest* request,
                        v1::SuggestResponse* response) override;
+  grpc::Status Answer(grpc::ServerContext* context, const v1::AnswerRequest* request,
+                      v1::AnswerResponse* response) override;
 
  private:
   KnowledgeBase* const kb_;

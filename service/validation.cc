@@ -1,6 +1,8 @@
 #include "service/validation.h"
 
+#include <cmath>
 #include <cstdint>
+#include <tuple>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -29,6 +31,11 @@ uint64_t Fingerprint(const v1::SearchRequest& request) {
     mix(f.field());
     for (const std::string& v : f.values()) mix(v);
   }
+  // A page of one ranking must not continue another.
+  const v1::RetrievalOptions& r = request.retrieval();
+  mix(r.has_semantic_ratio() ? absl::StrCat(r.semantic_ratio()) : "-");
+  mix(absl::StrCat(static_cast<int>(r.fusion())));
+  for (float x : r.query_vector()) mix(absl::StrCat(x));
   return h;
 }
 
@@ -83,6 +90,7 @@ absl::StatusOr<SearchRequest> ParseSearchRequest(const v1::SearchRequest& reques
   SearchRequest out;
   out.query = request.query();
   ZHIKU_ASSIGN_OR_RETURN(out.filters, ParseFilters(request.filters(), limits));
+  ZHIKU_ASSIGN_OR_RETURN(out.retrieval, ParseRetrievalOptions(request.retrieval(), limits));
   ZHIKU_RETURN_IF_ERROR(CheckPageSize(request.page_size(), limits.max_page_size, "page_size"));
   out.limit = request.page_size() == 0 ? limits.default_page_size : request.page_size();
 
@@ -127,6 +135,96 @@ absl::StatusOr<SearchRequest> ParseSearchRequest(const v1::SearchRequest& reques
   }
   out.answer_snippet_chars =
       highlight.snippet_chars() == 0 ? limits.default_snippet_chars : highlight.snippet_chars();
+  return out;
+}
+
+absl::StatusOr<RetrievalSettings> ParseRetrievalOptions(const v1::RetrievalOptions& options,
+                                                        const RequestLimits& limits) {
+  RetrievalSettings out;
+  if (options.has_semantic_ratio()) {
+    const double r = options.semantic_ratio();
+    if (!(r >= 0.0 && r <= 1.0)) {
+      return absl::InvalidArgumentError(absl::StrCat("retrieval.semantic_ratio is ", r,
+                                                     "; it must be between 0 (keyword only) and 1 (vector only)"));
+    }
+    out.semantic_ratio = r;
+  }
+  switch (options.fusion()) {
+    case v1::FUSION_METHOD_UNSPECIFIED:
+      break;
+    case v1::FUSION_METHOD_RRF:
+      out.fusion = FusionMethod::kRrf;
+      break;
+    case v1::FUSION_METHOD_WEIGHTED:
+      out.fusion = FusionMethod::kWeighted;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("retrieval.fusion is ", static_cast<int>(options.fusion()),
+                                                     "; use FUSION_METHOD_RRF (1) or FUSION_METHOD_WEIGHTED (2)"));
+  }
+  if (static_cast<size_t>(options.query_vector_size()) > limits.max_query_vector_dim) {
+    return absl::InvalidArgumentError(absl::StrCat("retrieval.query_vector has ", options.query_vector_size(),
+                                                   " dimensions; the limit is ", limits.max_query_vector_dim));
+  }
+  for (int i = 0; i < options.query_vector_size(); ++i) {
+    if (!std::isfinite(options.query_vector(i))) {
+      return absl::InvalidArgumentError(absl::StrCat("retrieval.query_vector[", i, "] is not a finite number"));
+    }
+  }
+  out.query_vector.assign(options.query_vector().begin(), options.query_vector().end());
+  out.explain = options.explain();
+  return out;
+}
+
+absl::StatusOr<AnswerRequest> ParseAnswerRequest(const v1::AnswerRequest& request, const RequestLimits& limits) {
+  ZHIKU_RETURN_IF_ERROR(CheckKnowledgeBase(request.knowledge_base()));
+  if (request.query().size() > limits.max_query_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("query is ", WithThousands(request.query().size()),
+                                                   " bytes; the limit is ", WithThousands(limits.max_query_bytes)));
+  }
+  ZHIKU_RETURN_IF_ERROR(ValidateUtf8(request.query(), "query"));
+  AnswerRequest out;
+  out.query = request.query();
+  ZHIKU_ASSIGN_OR_RETURN(out.filters, ParseFilters(request.filters(), limits));
+  ZHIKU_ASSIGN_OR_RETURN(out.retrieval, ParseRetrievalOptions(request.retrieval(), limits));
+  const v1::AnswerThresholds& t = request.thresholds();
+  if (t.has_answer_precision()) {
+    if (!(t.answer_precision() > 0.0 && t.answer_precision() < 1.0)) {
+      return absl::InvalidArgumentError(absl::StrCat("thresholds.answer_precision is ", t.answer_precision(),
+                                                     "; it must be between 0 and 1 (exclusive), e.g. 0.9"));
+    }
+    out.thresholds.answer_precision = t.answer_precision();
+  }
+  for (const auto& [has, value, name] :
+       {std::tuple{t.has_answer_confidence(), t.answer_confidence(), "thresholds.answer_confidence"},
+        std::tuple{t.has_suggest_confidence(), t.suggest_confidence(), "thresholds.suggest_confidence"}}) {
+    if (has && !(value >= 0.0 && value <= 1.0)) {
+      return absl::InvalidArgumentError(absl::StrCat(name, " is ", value, "; it must be between 0 and 1"));
+    }
+  }
+  if (t.has_answer_confidence()) out.thresholds.answer_confidence = t.answer_confidence();
+  if (t.has_suggest_confidence()) out.thresholds.suggest_confidence = t.suggest_confidence();
+  if (t.has_answer_confidence() && t.has_suggest_confidence() && t.suggest_confidence() > t.answer_confidence()) {
+    return absl::InvalidArgumentError(absl::StrCat("thresholds.suggest_confidence (", t.suggest_confidence(),
+                                                   ") is above thresholds.answer_confidence (", t.answer_confidence(),
+                                                   "); it must not be"));
+  }
+  if (static_cast<size_t>(request.context_size()) > limits.max_context_turns) {
+    return absl::InvalidArgumentError(absl::StrCat("context has ", request.context_size(),
+                                                   " turns; the limit is ", limits.max_context_turns));
+  }
+  for (int i = 0; i < request.context_size(); ++i) {
+    const v1::ConversationTurn& turn = request.context(i);
+    if (turn.role() != "customer" && turn.role() != "agent") {
+      return absl::InvalidArgumentError(absl::StrCat("context[", i, "].role is '", turn.role().substr(0, 32),
+                                                     "'; it must be 'customer' or 'agent'"));
+    }
+    if (turn.text().size() > limits.max_query_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("context[", i, "].text is ", WithThousands(turn.text().size()),
+                                                     " bytes; the limit is ", WithThousands(limits.max_query_bytes)));
+    }
+    ZHIKU_RETURN_IF_ERROR(ValidateUtf8(turn.text(), absl::StrCat("context[", i, "].text")));
+  }
   return out;
 }
 

@@ -36,6 +36,8 @@ struct RequestLimits {
   size_t max_filter_values = 100;
   size_t max_import_line_bytes = 1 << 20;
   size_t max_id_bytes = 128;
+  size_t max_query_vector_dim = 4096;
+  size_t max_context_turns = 20;
 };
 
 // OK for "" and "default" (the one knowledge base a server has today);
@@ -52,6 +54,15 @@ absl::StatusOr<SearchRequest> ParseSearchRequest(const v1::SearchRequest& reques
 
 // The page token that continues `request` at `offset`.
 std::string MakeSearchPageToken(const v1::SearchRequest& request, int offset);
+
+// Validates retrieval options: semantic_ratio in [0, 1], a known fusion
+// method, a query vector of at most max_query_vector_dim finite floats.
+absl::StatusOr<RetrievalSettings> ParseRetrievalOptions(const v1::RetrievalOptions& options,
+                                                        const RequestLimits& limits);
+
+// Validates query, filters, retrieval options, thresholds (answer_precision
+// in (0, 1), confidences in [0, 1], suggest <= answer) and context turns.
+absl::StatusOr<AnswerRequest> ParseAnswerRequest(const v1::AnswerRequest& request, const RequestLimits& limits);
 
 absl::StatusOr<SuggestQuery> ParseSuggestRequest(const v1::SuggestRequest& request,
                                                  const RequestLimits& limits);

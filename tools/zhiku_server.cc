@@ -32,6 +32,25 @@ ABSL_FLAG(int, min_candidates, zhiku::KeywordIndexOptions{}.min_candidates,
           "Fewest documents fetched from the keyword index per search before aggregating them per entry.");
 ABSL_FLAG(bool, unique_phrasing_terms, zhiku::KeywordIndexOptions{}.unique_phrasing_terms,
           "Index each term of a question or variant once, whatever its frequency in it.");
+ABSL_FLAG(bool, semantic, true,
+          "Train an embedding model on the knowledge base and serve the vector leg of hybrid search. "
+          "false = keyword only (Answer still works, uncalibrated).");
+ABSL_FLAG(double, semantic_ratio, zhiku::FusionOptions{}.semantic_ratio,
+          "Default weight of the vector leg in [0, 1] (0 keyword only, 1 vector only); requests may override it.");
+ABSL_FLAG(std::string, fusion, "weighted", "Default fusion of the two legs: weighted (normalised scores) or rrf.");
+ABSL_FLAG(double, answer_precision, zhiku::AnswerThresholdDefaults{}.answer_precision,
+          "Answer answers only at a confidence whose precision on the calibration set reached this, in (0, 1).");
+ABSL_FLAG(double, suggest_confidence, zhiku::AnswerThresholdDefaults{}.suggest_confidence,
+          "Answer suggests alternatives at or above this confidence (below: hand off).");
+ABSL_FLAG(int, embedding_dim, zhiku::FastTextOptions{}.dim, "Dimension of the embedding model's vectors.");
+ABSL_FLAG(int, embedding_epochs, zhiku::FastTextOptions{}.epochs, "Training epochs of the embedding model.");
+ABSL_FLAG(int, embedding_threads, zhiku::FastTextOptions{}.threads, "Threads the embedding model trains with.");
+ABSL_FLAG(int, embedding_bucket, zhiku::FastTextOptions{}.bucket,
+          "Hash buckets for word pairs in the embedding model (memory: (vocabulary + bucket) x dim floats).");
+ABSL_FLAG(absl::Duration, retrain_quiet, zhiku::SemanticOptions{}.retrain_quiet,
+          "Retrain the embedding model once writes have paused this long.");
+ABSL_FLAG(absl::Duration, min_retrain_interval, zhiku::SemanticOptions{}.min_retrain_interval,
+          "At most one retraining per this interval (writes in between are embedded with the current model).");
 ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving (for scripts using port 0).");
 
 int main(int argc, char** argv) {
@@ -41,6 +60,9 @@ int main(int argc, char** argv) {
       "  zhiku-server --data_dir=DIR [--listen=127.0.0.1:50051]\n\n"
       "Stops gracefully on SIGTERM or SIGINT. Logs go to stderr.");
   absl::ParseCommandLine(argc, argv);
+  // FAISS searches one query per call on our request threads: OpenMP teams
+  // would only add overhead and oversubscribe the cores.
+  setenv("OMP_NUM_THREADS", "1", /*overwrite=*/0);
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   if (data_dir.empty()) {
     std::fprintf(stderr, "zhiku-server: --data_dir is required (a directory for the knowledge base; it is created if absent)\n");
@@ -65,6 +87,34 @@ int main(int argc, char** argv) {
   options.knowledge_base.keyword.entry_weight = absl::GetFlag(FLAGS_entry_weight);
   options.knowledge_base.keyword.min_candidates = absl::GetFlag(FLAGS_min_candidates);
   options.knowledge_base.keyword.unique_phrasing_terms = absl::GetFlag(FLAGS_unique_phrasing_terms);
+  zhiku::SemanticOptions& semantic = options.knowledge_base.semantic;
+  semantic.enabled = absl::GetFlag(FLAGS_semantic);
+  semantic.fusion.semantic_ratio = absl::GetFlag(FLAGS_semantic_ratio);
+  const std::string fusion = absl::GetFlag(FLAGS_fusion);
+  if (fusion == "weighted") {
+    semantic.fusion.method = zhiku::FusionMethod::kWeighted;
+  } else if (fusion == "rrf") {
+    semantic.fusion.method = zhiku::FusionMethod::kRrf;
+  } else {
+    std::fprintf(stderr, "zhiku-server: --fusion=%s is not known; use weighted or rrf\n", fusion.c_str());
+    return 1;
+  }
+  if (!(semantic.fusion.semantic_ratio >= 0 && semantic.fusion.semantic_ratio <= 1)) {
+    std::fprintf(stderr, "zhiku-server: --semantic_ratio must be between 0 and 1\n");
+    return 1;
+  }
+  options.knowledge_base.answer.answer_precision = absl::GetFlag(FLAGS_answer_precision);
+  options.knowledge_base.answer.suggest_confidence = absl::GetFlag(FLAGS_suggest_confidence);
+  if (!(options.knowledge_base.answer.answer_precision > 0 && options.knowledge_base.answer.answer_precision < 1)) {
+    std::fprintf(stderr, "zhiku-server: --answer_precision must be between 0 and 1 (exclusive)\n");
+    return 1;
+  }
+  semantic.fasttext.dim = absl::GetFlag(FLAGS_embedding_dim);
+  semantic.fasttext.epochs = absl::GetFlag(FLAGS_embedding_epochs);
+  semantic.fasttext.threads = absl::GetFlag(FLAGS_embedding_threads);
+  semantic.fasttext.bucket = absl::GetFlag(FLAGS_embedding_bucket);
+  semantic.retrain_quiet = absl::GetFlag(FLAGS_retrain_quiet);
+  semantic.min_retrain_interval = absl::GetFlag(FLAGS_min_retrain_interval);
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   absl::StatusOr<std::unique_ptr<zhiku::ZhikuServer>> server = zhiku::ZhikuServer::Start(options);
