@@ -105,7 +105,8 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
       }
     }
     entry.variants = std::move(kept);
-    reduced.entries[entry.id] = MakeIndexedEntry(std::move(entry), normalizer);
+    const std::string id = entry.id;  // the right side of = runs first
+    reduced.entries[id] = MakeIndexedEntry(std::move(entry), normalizer);
   }
   calibration->negatives = oos_queries;
   calibration->positives = static_cast<int>(queries.size()) - oos_queries;

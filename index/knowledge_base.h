@@ -49,6 +49,9 @@ struct SemanticOptions {
   // Rebuild the vector base when this many entries changed since it was built.
   size_t compact_after_changed_entries = 2000;
   VectorIndexBuildOptions index;
+  // Weight of an entry's centroid against its best phrasing in the vector
+  // leg's score (VectorLeg).
+  double centroid_weight = 0.5;
   // Request defaults.
   FusionOptions fusion;
 };

@@ -117,6 +117,10 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Build(const float* vec
   }));
   auto index = std::unique_ptr<VectorIndex>(new VectorIndex(std::move(map), dim));
   ZHIKU_RETURN_IF_ERROR(index->Add(vectors, labels, n));
+  // Reconstruct() needs positions -> inverted-list entries.
+  ZHIKU_RETURN_IF_ERROR(CallFaiss("mapping inverted-file vectors", [&] {
+    static_cast<faiss::IndexIVF*>(index->index_->index)->make_direct_map(true);
+  }));
   return index;
 }
 
@@ -200,6 +204,13 @@ absl::StatusOr<std::vector<VectorHit>> VectorIndex::Search(std::span<const float
         "query vector has ", query.size(), " dimensions; the index has ", dim_));
   }
   return Search(query.data(), k);
+}
+
+absl::Status VectorIndex::Reconstruct(int64_t label, float* out) const {
+  if (index_->rev_map.count(label) == 0) {
+    return absl::NotFoundError(absl::StrCat("no vector with label ", label));
+  }
+  return CallFaiss("reading a vector", [&] { index_->reconstruct(label, out); });
 }
 
 absl::Status VectorIndex::Save(const std::string& path) const {

@@ -106,6 +106,10 @@ class VectorIndex {
   // Same, with InvalidArgument unless query.size() == dim().
   absl::StatusOr<std::vector<VectorHit>> Search(std::span<const float> query, int k) const;
 
+  // Copies the vector of `label` to out[0 .. dim() - 1]. NotFound if the
+  // index has no such label. Thread-safe.
+  absl::Status Reconstruct(int64_t label, float* out) const;
+
   // Writes the index to path + ".tmp", then renames it to `path`, so readers
   // of `path` see the old or the new file, never half of one (not fsynced:
   // after a crash the caller may have to rebuild). Internal on failure.

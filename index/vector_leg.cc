@@ -49,9 +49,32 @@ absl::Status VectorLeg::AppendEntryVectors(const IndexedEntry& indexed, std::vec
   return absl::OkStatus();
 }
 
+absl::Status VectorLeg::BuildCentroids(const VectorIndexBuildOptions& options) {
+  auto ids = std::make_shared<std::vector<std::string>>();
+  std::vector<float> centroids;
+  std::vector<float> v(dim_), sum(dim_);
+  for (const auto& [id, labels] : *base_entry_labels_) {
+    std::fill(sum.begin(), sum.end(), 0.0f);
+    for (int64_t label : labels) {
+      ZHIKU_RETURN_IF_ERROR(base_->Reconstruct(label, v.data()));
+      for (int i = 0; i < dim_; ++i) sum[i] += v[i];
+    }
+    if (!NormalizeVector(sum)) continue;
+    ids->push_back(id);
+    centroids.insert(centroids.end(), sum.begin(), sum.end());
+  }
+  std::vector<int64_t> labels(ids->size());
+  for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int64_t>(i);
+  ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> index,
+                         VectorIndex::Build(centroids.data(), labels.data(), labels.size(), dim_, options));
+  centroids_ = std::move(index);
+  centroid_ids_ = std::move(ids);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::Build(
     VectorSource source, std::shared_ptr<const Embedder> embedder, int dim, const Snapshot& snapshot,
-    const VectorIndexBuildOptions& options) {
+    const VectorIndexBuildOptions& options, double centroid_weight) {
   if ((source == VectorSource::kEmbedder) != (embedder != nullptr)) {
     return absl::InvalidArgumentError("an embedder is needed exactly for VectorSource::kEmbedder");
   }
@@ -72,10 +95,15 @@ absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::Build(
                          VectorIndex::Build(vectors.data(), ids.data(), ids.size(), dim, options));
   leg->base_ = std::move(base);
   leg->next_label_ = static_cast<int64_t>(labels->size());
+  auto by_entry = std::make_shared<EntryLabels>();
+  for (size_t i = 0; i < labels->size(); ++i) (*by_entry)[(*labels)[i].entry_id].push_back(static_cast<int64_t>(i));
+  leg->base_entry_labels_ = std::move(by_entry);
   leg->base_labels_ = std::move(labels);
+  leg->centroid_weight_ = centroid_weight;
+  ZHIKU_RETURN_IF_ERROR(leg->BuildCentroids(options));
   leg->tombstones_ = std::make_shared<absl::flat_hash_set<std::string>>();
   leg->delta_labels_ = std::make_shared<LabelMap>();
-  leg->delta_by_entry_ = std::make_shared<absl::flat_hash_map<std::string, std::vector<int64_t>>>();
+  leg->delta_by_entry_ = std::make_shared<EntryLabels>();
   return std::shared_ptr<const VectorLeg>(std::move(leg));
 }
 
@@ -84,7 +112,7 @@ absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::WithChanges(
   auto next = std::shared_ptr<VectorLeg>(new VectorLeg(*this));
   auto tombstones = std::make_shared<absl::flat_hash_set<std::string>>(*tombstones_);
   auto delta_labels = std::make_shared<LabelMap>(*delta_labels_);
-  auto by_entry = std::make_shared<absl::flat_hash_map<std::string, std::vector<int64_t>>>(*delta_by_entry_);
+  auto by_entry = std::make_shared<EntryLabels>(*delta_by_entry_);
   std::unique_ptr<VectorIndex> delta;
   if (delta_ != nullptr) {
     ZHIKU_ASSIGN_OR_RETURN(delta, delta_->Clone());
@@ -130,6 +158,43 @@ absl::StatusOr<std::vector<float>> VectorLeg::EmbedQuery(absl::string_view norma
   return v;
 }
 
+absl::StatusOr<VectorLegHit> VectorLeg::ScoreEntry(const std::string& id, const float* query) const {
+  VectorLegHit hit;
+  hit.entry_id = id;
+  const VectorIndex* index = nullptr;
+  const std::vector<int64_t>* labels = nullptr;
+  if (auto it = delta_by_entry_->find(id); it != delta_by_entry_->end()) {
+    index = delta_.get();
+    labels = &it->second;
+  } else if (auto it = base_entry_labels_->find(id); it != base_entry_labels_->end() && !tombstones_->contains(id)) {
+    index = base_.get();
+    labels = &it->second;
+  }
+  if (index == nullptr || labels->empty()) return absl::NotFoundError(absl::StrCat("no vectors for entry ", id));
+  std::vector<float> v(dim_), sum(dim_, 0.0f);
+  float best = -2;
+  for (int64_t label : *labels) {
+    ZHIKU_RETURN_IF_ERROR(index->Reconstruct(label, v.data()));
+    float dot = 0;
+    for (int i = 0; i < dim_; ++i) {
+      dot += v[i] * query[i];
+      sum[i] += v[i];
+    }
+    if (dot > best) {
+      best = dot;
+      const Label& l = index == base_.get() ? (*base_labels_)[label] : delta_labels_->at(label);
+      hit.phrasing = l.phrasing;
+    }
+  }
+  float centroid = best;
+  if (NormalizeVector(sum)) {
+    centroid = 0;
+    for (int i = 0; i < dim_; ++i) centroid += sum[i] * query[i];
+  }
+  hit.score = static_cast<float>((1 - centroid_weight_) * best + centroid_weight_ * centroid);
+  return hit;
+}
+
 absl::StatusOr<std::vector<VectorLegHit>> VectorLeg::Search(
     const std::vector<float>& query_in, int limit,
     const std::function<bool(const std::string& entry_id)>& accept) const {
@@ -141,50 +206,55 @@ absl::StatusOr<std::vector<VectorLegHit>> VectorLeg::Search(
   }
   std::vector<float> query = query_in;
   if (!NormalizeVector(query)) return out;
-  absl::flat_hash_map<std::string, size_t> position;
-  auto consider = [&](const Label& label, float score) {
-    auto [it, inserted] = position.try_emplace(label.entry_id, out.size());
-    if (inserted) {
-      if (!accept(label.entry_id)) {
-        it->second = static_cast<size_t>(-1);
-        return;
-      }
-      out.push_back({label.entry_id, score, label.phrasing});
-    } else if (it->second != static_cast<size_t>(-1) && score > out[it->second].score) {
-      out[it->second].score = score;
-      out[it->second].phrasing = label.phrasing;
-    }
+  // Gather candidate entries from the nearest phrasings and the nearest
+  // centroids; fetch more while filters leave too few.
+  absl::flat_hash_map<std::string, bool> seen;  // id -> accepted
+  std::vector<std::string> candidates;
+  auto consider = [&](const std::string& id) {
+    auto [it, inserted] = seen.try_emplace(id, false);
+    if (!inserted) return;
+    it->second = accept(id);
+    if (it->second) candidates.push_back(id);
   };
-  // Entries with many phrasings crowd the nearest vectors: fetch more until
-  // `limit` accepted entries are found or everything was seen.
-  const size_t total = base_->size() + delta_size();
-  size_t k = std::min<size_t>(total, std::max<size_t>(200, static_cast<size_t>(limit) * 30));
-  while (true) {
-    out.clear();
-    position.clear();
+  const size_t entries = centroid_ids_->size() + delta_by_entry_->size();
+  size_t k_phrasings = static_cast<size_t>(limit) * 4 + 20;
+  size_t k_centroids = static_cast<size_t>(limit) * 2 + 10;
+  for (int round = 0; round < 4; ++round) {
     if (delta_ != nullptr && delta_->size() > 0) {
       ZHIKU_ASSIGN_OR_RETURN(std::vector<VectorHit> hits,
-                             delta_->Search(query.data(), static_cast<int>(std::min(k, delta_->size()))));
+                             delta_->Search(query.data(), static_cast<int>(std::min(k_phrasings, delta_->size()))));
       for (const VectorHit& hit : hits) {
-        if (auto it = delta_labels_->find(hit.label); it != delta_labels_->end()) consider(it->second, hit.score);
+        if (auto it = delta_labels_->find(hit.label); it != delta_labels_->end()) consider(it->second.entry_id);
       }
     }
-    size_t base_hits = 0;
     if (base_->size() > 0) {
       ZHIKU_ASSIGN_OR_RETURN(std::vector<VectorHit> hits,
-                             base_->Search(query.data(), static_cast<int>(std::min(k, base_->size()))));
-      base_hits = hits.size();
+                             base_->Search(query.data(), static_cast<int>(std::min(k_phrasings, base_->size()))));
       for (const VectorHit& hit : hits) {
         if (hit.label < 0 || static_cast<size_t>(hit.label) >= base_labels_->size()) continue;
-        const Label& label = (*base_labels_)[hit.label];
-        if (tombstones_->contains(label.entry_id)) continue;
-        consider(label, hit.score);
+        const std::string& id = (*base_labels_)[hit.label].entry_id;
+        if (!tombstones_->contains(id)) consider(id);
       }
     }
-    // An approximate base may return fewer than k even when it holds more.
-    const bool exhausted = k >= total || (base_hits < std::min(k, base_->size()));
-    if (static_cast<int>(out.size()) >= limit || exhausted) break;
-    k = std::min(total, k * 4);
+    if (centroids_->size() > 0) {
+      ZHIKU_ASSIGN_OR_RETURN(std::vector<VectorHit> hits, centroids_->Search(query.data(), static_cast<int>(std::min(
+                                                                                    k_centroids, centroids_->size()))));
+      for (const VectorHit& hit : hits) {
+        const std::string& id = (*centroid_ids_)[hit.label];
+        if (!tombstones_->contains(id)) consider(id);
+      }
+    }
+    // Entries changed since the base have no centroid in the index: few, so
+    // all of them are candidates.
+    for (const auto& [id, labels] : *delta_by_entry_) consider(id);
+    if (static_cast<int>(candidates.size()) >= limit || k_centroids >= entries) break;
+    k_phrasings *= 4;
+    k_centroids *= 4;
+  }
+  out.reserve(candidates.size());
+  for (const std::string& id : candidates) {
+    absl::StatusOr<VectorLegHit> hit = ScoreEntry(id, query.data());
+    if (hit.ok()) out.push_back(*std::move(hit));
   }
   std::sort(out.begin(), out.end(), [](const VectorLegHit& a, const VectorLegHit& b) {
     return a.score != b.score ? a.score > b.score : a.entry_id < b.entry_id;
@@ -214,7 +284,8 @@ absl::Status VectorLeg::SaveBase(const std::string& dir) const {
 }
 
 absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::LoadBase(const std::string& dir, VectorSource source,
-                                                                     std::shared_ptr<const Embedder> embedder) {
+                                                                     std::shared_ptr<const Embedder> embedder,
+                                                                     double centroid_weight) {
   ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> base, VectorIndex::Load(dir + "/base.faiss"));
   const std::string path = dir + "/labels.tsv";
   std::ifstream in(path, std::ios::binary);
@@ -249,10 +320,16 @@ absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::LoadBase(const std::
   leg->embedder_ = std::move(embedder);
   leg->base_ = std::move(base);
   leg->next_label_ = static_cast<int64_t>(count);
+  auto by_entry = std::make_shared<EntryLabels>();
+  for (size_t i = 0; i < labels->size(); ++i) (*by_entry)[(*labels)[i].entry_id].push_back(static_cast<int64_t>(i));
+  leg->base_entry_labels_ = std::move(by_entry);
   leg->base_labels_ = std::move(labels);
+  leg->centroid_weight_ = centroid_weight;
+  // Centroids are cheap to derive from the base: not stored.
+  ZHIKU_RETURN_IF_ERROR(leg->BuildCentroids({}));
   leg->tombstones_ = std::make_shared<absl::flat_hash_set<std::string>>();
   leg->delta_labels_ = std::make_shared<LabelMap>();
-  leg->delta_by_entry_ = std::make_shared<absl::flat_hash_map<std::string, std::vector<int64_t>>>();
+  leg->delta_by_entry_ = std::make_shared<EntryLabels>();
   return std::shared_ptr<const VectorLeg>(std::move(leg));
 }
 

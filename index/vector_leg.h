@@ -14,6 +14,15 @@
 // WithChanges() returns the next leg sharing the base. When the delta grows
 // past a threshold the owner builds a new base (compaction), which it also
 // does after every retraining of the model.
+//
+// Besides its phrasings, every entry has a centroid: the normalised mean of
+// its phrasing vectors, indexed the same way. A search gathers candidate
+// entries from both the nearest phrasings and the nearest centroids, then
+// scores each candidate exactly: (1 - centroid_weight) x its best phrasing's
+// cosine + centroid_weight x its centroid's. The best phrasing sees the one
+// closest way of asking; the centroid how the entry's phrasings lean as a
+// whole, which for a model trained to separate entries is the more stable
+// signal.
 #ifndef ZHIKU_INDEX_VECTOR_LEG_H_
 #define ZHIKU_INDEX_VECTOR_LEG_H_
 
@@ -56,7 +65,8 @@ class VectorLeg {
   // InvalidArgument if an entry's vectors have another dimension.
   static absl::StatusOr<std::shared_ptr<const VectorLeg>> Build(
       VectorSource source, std::shared_ptr<const Embedder> embedder, int dim,
-      const Snapshot& snapshot, const VectorIndexBuildOptions& options = {});
+      const Snapshot& snapshot, const VectorIndexBuildOptions& options = {},
+      double centroid_weight = 0.5);
 
   // The leg after `changed_ids` changed in `snapshot` (an id absent from it
   // was deleted): shares the base, copies the delta. Thread-compatible.
@@ -91,7 +101,8 @@ class VectorLeg {
   // caller applies the changes since (WithChanges). NotFound if absent,
   // DataLoss if unreadable or inconsistent.
   static absl::StatusOr<std::shared_ptr<const VectorLeg>> LoadBase(
-      const std::string& dir, VectorSource source, std::shared_ptr<const Embedder> embedder);
+      const std::string& dir, VectorSource source, std::shared_ptr<const Embedder> embedder,
+      double centroid_weight = 0.5);
 
  private:
   struct Label {
@@ -99,11 +110,16 @@ class VectorLeg {
     int phrasing = 0;
   };
   using LabelMap = absl::flat_hash_map<int64_t, Label>;
+  using EntryLabels = absl::flat_hash_map<std::string, std::vector<int64_t>>;
   VectorLeg() = default;
 
-  // Appends the vectors of `entry` to vectors/labels (labels from *next_label).
+  // Appends the vectors of `entry` to vectors/labels.
   absl::Status AppendEntryVectors(const IndexedEntry& entry, std::vector<float>& vectors,
                                   std::vector<Label>& labels) const;
+  // Builds the centroid index from base_ and base_entry_labels_.
+  absl::Status BuildCentroids(const VectorIndexBuildOptions& options);
+  // Exact score of entry `id` for `query`: best phrasing and centroid.
+  absl::StatusOr<VectorLegHit> ScoreEntry(const std::string& id, const float* query) const;
 
   // Constant after construction.
   VectorSource source_ = VectorSource::kEmbedder;
@@ -111,10 +127,14 @@ class VectorLeg {
   std::shared_ptr<const Embedder> embedder_;
   std::shared_ptr<const VectorIndex> base_;          // labels 0 .. base_labels_->size() - 1
   std::shared_ptr<const std::vector<Label>> base_labels_;
+  std::shared_ptr<const EntryLabels> base_entry_labels_;
+  std::shared_ptr<const VectorIndex> centroids_;  // label i = centroid of centroid_ids_[i]
+  std::shared_ptr<const std::vector<std::string>> centroid_ids_;
+  double centroid_weight_ = 0.5;
   std::shared_ptr<const absl::flat_hash_set<std::string>> tombstones_;
   std::shared_ptr<const VectorIndex> delta_;         // may be null (empty)
   std::shared_ptr<const LabelMap> delta_labels_;
-  std::shared_ptr<const absl::flat_hash_map<std::string, std::vector<int64_t>>> delta_by_entry_;
+  std::shared_ptr<const EntryLabels> delta_by_entry_;
   int64_t next_label_ = 0;
 };
 

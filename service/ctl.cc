@@ -263,25 +263,43 @@ const std::vector<SubcommandSpec>& Subcommands() {
        {"zhikuctl health",
         "until zhikuctl health >/dev/null 2>&1; do sleep 0.2; done"},
        &RunHealth},
-      {"eval", "--queries FILE [--limit N] [--fail_below M:MIN,...]",
-       "Measure retrieval quality of an eval set.",
+      {"eval", "--queries FILE [--limit N] [--semantic_ratio R] [--fusion rrf|weighted] [--fail_below M:MIN,...]",
+       "Measure retrieval, decision and calibration quality of an eval set.",
        "Runs every query of FILE ({\"query\", \"expected_id\"} per line; "
-       "expected_id null = out of scope) through Search, one call at a time, "
-       "and prints top-1 accuracy, MRR@10 and recall@5 over in-scope queries "
-       "and the latency median and p99. Hand-off and calibration metrics "
-       "(handoff_recall, answer_rate, answered_precision, ece) need Answer "
-       "and are null for now. The server must hold the KB the queries refer "
-       "to (zhikuctl import kb.jsonl first).\n"
+       "expected_id null = out of scope) through Answer, and the in-scope "
+       "ones through Search (page size 10), one call at a time. Prints top-1 "
+       "accuracy (Answer's top entry), MRR@10 and recall@5 (Search) over "
+       "in-scope queries; hand-off recall over out-of-scope queries; the "
+       "answer rate and answered precision of in-scope queries; the expected "
+       "calibration error of Answer's confidence; Answer and Search latency "
+       "median and p99. First waits (--wait_model) until the server's "
+       "embedding model reflects every write, so that a fresh import is "
+       "measured with its trained model. The server must hold the KB the "
+       "queries refer to (zhikuctl import kb.jsonl first).\n"
        "--json: one object {top1, mrr10, recall5, handoff_recall, "
        "answer_rate, answered_precision, ece, latency_ms_p50, latency_ms_p99, "
-       "queries, in_scope, out_of_scope, errors}. Exit 4 if a --fail_below "
+       "search_top1, suggest_rate, suggest_hit, oos_answered, "
+       "search_latency_ms_p50, search_latency_ms_p99, semantic_ratio, fusion, "
+       "vector_used, model_version, note, queries, in_scope, out_of_scope, "
+       "errors}; null where a metric does not apply. Exit 4 if a --fail_below "
        "floor is not met.",
        {{"queries", "FILE", false, "Eval queries JSONL (required)."},
         {"limit", "N", false, "Use only the first N queries."},
+        {"semantic_ratio", "R", false,
+         "Weight of the vector leg in [0, 1] for every request (0 keyword "
+         "only, 1 vector only); default: the server's."},
+        {"fusion", "METHOD", false, "rrf or weighted; default: the server's."},
+        {"answer_precision", "P", false,
+         "Target precision of ANSWER decisions in (0, 1); default: the server's."},
+        {"suggest_confidence", "C", false, "SUGGEST threshold in [0, 1]; default: the server's."},
+        {"wait_model", "SECONDS", false,
+         "Wait at most this long for the embedding model first (default 600; 0 = do not wait)."},
         {"fail_below", "METRIC:MIN,...", false,
-         "Floors, e.g. top1:0.90,mrr10:0.93 (metrics: top1, mrr10, recall5); "
-         "exit 4 if any is missed."}},
+         "Floors, e.g. top1:0.90,mrr10:0.93 (metrics: top1, mrr10, recall5, "
+         "handoff_recall, answer_rate, answered_precision); exit 4 if any is "
+         "missed (a metric that does not apply counts as missed)."}},
        {"zhikuctl eval --queries ../shared/datasets/lcqmc/queries.jsonl",
+        "zhikuctl eval --queries q.jsonl --semantic_ratio 0 --json",
         "zhikuctl eval --queries q.jsonl --json --fail_below top1:0.9"},
        &RunEval},
       {"help", "[SUBCOMMAND]", "Show this help, or one subcommand's.", "", {},
@@ -1546,34 +1564,73 @@ int RunEval(Invocation& c) {
   absl::StatusOr<std::vector<EvalQuery>> queries = ParseEvalQueries(buffer.str());
   if (!queries.ok()) return c.LocalError(absl::StrCat(path, ": ", queries.status().message()));
 
+  static constexpr absl::string_view kFloorMetrics[] = {"top1",        "mrr10",       "recall5",
+                                                        "handoff_recall", "answer_rate", "answered_precision"};
   std::vector<std::pair<std::string, double>> floors;
   if (const std::string spec = c.args().Get("fail_below"); !spec.empty()) {
     for (absl::string_view item : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
       std::vector<std::string> parts = absl::StrSplit(item, ':');
       double value = 0;
       if (parts.size() != 2 || !absl::SimpleAtod(parts[1], &value) ||
-          (parts[0] != "top1" && parts[0] != "mrr10" && parts[0] != "recall5")) {
-        return c.Usage(absl::StrCat("--fail_below: '", item,
-                                    "' is not METRIC:MIN with METRIC one of top1, mrr10, recall5"));
+          std::find(std::begin(kFloorMetrics), std::end(kFloorMetrics), parts[0]) == std::end(kFloorMetrics)) {
+        return c.Usage(absl::StrCat("--fail_below: '", item, "' is not METRIC:MIN with METRIC one of ",
+                                    absl::StrJoin(kFloorMetrics, ", ")));
       }
       floors.emplace_back(parts[0], value);
     }
   }
   EvalOptions options;
   options.server = c.server();
+  options.wait_model_seconds = 600;
   if (c.args().Has("limit")) {
     if (!absl::SimpleAtoi(c.args().Get("limit"), &options.limit) || options.limit < 0) {
       return c.Usage("--limit must be a number >= 0");
     }
   }
-  absl::StatusOr<EvalReport> report = RunSearchEval(*queries, options);
+  auto fraction = [&](absl::string_view flag, bool open, std::optional<double>* out) -> bool {
+    if (!c.args().Has(std::string(flag))) return true;
+    double v = 0;
+    if (!absl::SimpleAtod(c.args().Get(std::string(flag)), &v) || (open ? !(v > 0 && v < 1) : !(v >= 0 && v <= 1))) {
+      return false;
+    }
+    *out = v;
+    return true;
+  };
+  if (!fraction("semantic_ratio", false, &options.semantic_ratio)) {
+    return c.Usage("--semantic_ratio must be a number between 0 and 1");
+  }
+  if (!fraction("answer_precision", true, &options.answer_precision)) {
+    return c.Usage("--answer_precision must be a number between 0 and 1 (exclusive)");
+  }
+  if (!fraction("suggest_confidence", false, &options.suggest_confidence)) {
+    return c.Usage("--suggest_confidence must be a number between 0 and 1");
+  }
+  if (c.args().Has("fusion")) {
+    const std::string fusion = c.args().Get("fusion");
+    if (fusion != "rrf" && fusion != "weighted") return c.Usage("--fusion must be rrf or weighted");
+    options.fusion = fusion;
+  }
+  if (c.args().Has("wait_model")) {
+    if (!absl::SimpleAtod(c.args().Get("wait_model"), &options.wait_model_seconds) ||
+        !(options.wait_model_seconds >= 0 && options.wait_model_seconds <= 600)) {
+      return c.Usage("--wait_model must be a number of seconds between 0 and 600");
+    }
+  }
+  absl::StatusOr<EvalReport> report = RunEval(*queries, options);
   if (!report.ok()) return c.LocalError(report.status().message());
   c.out() << (c.json() ? EvalReportToJson(*report) + "\n" : EvalReportToText(*report));
   int rc = kExitOk;
   for (const auto& [metric, floor] : floors) {
-    const double value = metric == "top1" ? report->top1 : metric == "mrr10" ? report->mrr10 : report->recall5;
-    if (value + 1e-9 < floor) {
-      c.err() << "eval: " << metric << " " << value << " is below its floor " << floor << "\n";
+    std::optional<double> value;
+    if (metric == "top1") value = report->top1;
+    if (metric == "mrr10") value = report->mrr10;
+    if (metric == "recall5") value = report->recall5;
+    if (metric == "answer_rate") value = report->answer_rate;
+    if (metric == "handoff_recall") value = report->handoff_recall;
+    if (metric == "answered_precision") value = report->answered_precision;
+    if (!value || *value + 1e-9 < floor) {
+      c.err() << "eval: " << metric << " " << (value ? absl::StrCat(*value) : std::string("n/a"))
+              << " is below its floor " << floor << "\n";
       rc = kExitBelowFloor;
     }
   }

@@ -1,0 +1,128 @@
+#include "index/hybrid.h"
+
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "index/answerer.h"
+#include "index/embedder.h"
+#include "index/knowledge_base.h"
+#include "tests/test_util.h"
+
+namespace zhiku {
+namespace {
+
+using ::testing::ElementsAre;
+
+std::vector<KeywordHit> Keyword(std::vector<std::pair<std::string, double>> hits) {
+  std::vector<KeywordHit> out;
+  for (auto& [id, score] : hits) out.push_back({id, score, 0});
+  return out;
+}
+
+std::vector<VectorLegHit> Vector(std::vector<std::pair<std::string, float>> hits) {
+  std::vector<VectorLegHit> out;
+  for (auto& [id, score] : hits) out.push_back({id, score, 0});
+  return out;
+}
+
+std::vector<std::string> Ids(const std::vector<FusedCandidate>& fused) {
+  std::vector<std::string> ids;
+  for (const FusedCandidate& c : fused) ids.push_back(c.entry_id);
+  return ids;
+}
+
+TEST(ReciprocalRankFusion, DocumentInBothListsOutranksDocumentInOne) {
+  FusionOptions o;
+  o.method = FusionMethod::kRrf;
+  o.semantic_ratio = 0.5;
+  auto fused = Fuse(Keyword({{"a", 9}, {"b", 5}}), Vector({{"c", 0.9f}, {"b", 0.8f}}), o);
+  ASSERT_EQ(fused.size(), 3u);
+  EXPECT_EQ(fused[0].entry_id, "b");
+  EXPECT_EQ(fused[0].keyword_rank, 2);
+  EXPECT_EQ(fused[0].vector_rank, 2);
+  EXPECT_DOUBLE_EQ(fused[0].fused, 0.5 / 62 + 0.5 / 62);
+}
+
+TEST(Fusion, RatioZeroIsExactlyTheKeywordRankingAndOneTheVectorRanking) {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::pair<std::string, double>> kw;
+    std::vector<std::pair<std::string, float>> vec;
+    double s = 20;
+    for (int i = 0; i < 15; ++i) kw.push_back({absl::StrCat("k", rng() % 30), s -= 1 + rng() % 3});
+    // Legs never repeat an entry: keep the first occurrence.
+    std::sort(kw.begin(), kw.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    std::vector<std::pair<std::string, double>> kw_unique;
+    for (auto& h : kw) {
+      if (std::none_of(kw_unique.begin(), kw_unique.end(), [&](auto& u) { return u.first == h.first; }))
+        kw_unique.push_back(h);
+    }
+    float v = 1;
+    for (int i = 0; i < 30; i += 2) vec.push_back({absl::StrCat("k", i), v -= 0.05f});
+    for (FusionMethod m : {FusionMethod::kRrf, FusionMethod::kWeighted}) {
+      FusionOptions o;
+      o.method = m;
+      o.semantic_ratio = 0;
+      std::vector<std::string> want;
+      for (auto& h : kw_unique) want.push_back(h.first);
+      EXPECT_EQ(Ids(Fuse(Keyword(kw_unique), Vector(vec), o)), want);
+      o.semantic_ratio = 1;
+      want.clear();
+      for (auto& h : vec) want.push_back(h.first);
+      EXPECT_EQ(Ids(Fuse(Keyword(kw_unique), Vector(vec), o)), want);
+    }
+  }
+}
+
+TEST(WeightedFusion, NormalisesEachLegByItsBestScore) {
+  FusionOptions o;
+  o.method = FusionMethod::kWeighted;
+  o.semantic_ratio = 0.5;
+  // a: keyword best (1.0) and no vector; b: keyword 0.5, vector best (1.0).
+  auto fused = Fuse(Keyword({{"a", 10}, {"b", 5}}), Vector({{"b", 0.8f}, {"c", 0.4f}}), o);
+  EXPECT_THAT(Ids(fused), ElementsAre("b", "a", "c"));
+  EXPECT_DOUBLE_EQ(fused[0].fused, 0.5 * 0.5 + 0.5 * 1.0);
+  EXPECT_DOUBLE_EQ(fused[1].fused, 0.5);
+  EXPECT_DOUBLE_EQ(fused[2].fused, 0.25);
+}
+
+// The sample KB, with its entries indexed.
+Snapshot SampleSnapshot(const TextNormalizer& normalizer) {
+  Snapshot snap;
+  std::ifstream in(testing::SourceDir() + "/data/sample_kb.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::StatusOr<Entry> e = EntryFromJsonLine(line);
+    if (!e.ok()) continue;
+    const std::string id = e->id;
+    snap.entries[id] = MakeIndexedEntry(*std::move(e), normalizer);
+  }
+  return snap;
+}
+
+TEST(CalibrateOnHeldOut, FitsAModelFromHeldOutVariantsAndEntries) {
+  testing::TempDir dir;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::unique_ptr<TextNormalizer> normalizer, TextNormalizer::Create("/usr/share/opencc"));
+  Snapshot snap = SampleSnapshot(*normalizer);
+  ASSERT_GT(snap.entries.size(), 100u);
+  auto keyword_only = [](const Snapshot&) -> absl::StatusOr<std::shared_ptr<const VectorLeg>> {
+    return std::shared_ptr<const VectorLeg>();
+  };
+  HeldOutOptions options;
+  options.positive_share = 0.5;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::shared_ptr<const AnswerCalibration> c,
+                             CalibrateOnHeldOut(snap, *normalizer, {}, {}, keyword_only, dir.Sub("scratch"), options));
+  EXPECT_TRUE(c->model.has_value()) << c->note;
+  EXPECT_GT(c->positives, 20);
+  EXPECT_GT(c->negatives, 5);
+  EXPECT_EQ(c->confidences.size(), c->correct.size());
+  EXPECT_GT(c->top1_held_out, 0.3);
+  EXPECT_GE(c->ece, 0);
+  EXPECT_LT(c->ece, 0.2);
+}
+
+}  // namespace
+}  // namespace zhiku
