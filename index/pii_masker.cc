@@ -92,39 +92,46 @@ bool IsCjk(char32_t c) {
 
 bool Contains(std::u32string_view set, char32_t c) { return set.find(c) != std::u32string_view::npos; }
 
-// ---- Word lists.
+// ---- Word lists. Chinese words come in both scripts where they differ
+// (号/號, 订单/訂單): zh-TW customers write Traditional.
 
 // House, building and room units that follow a number: 88号, 3号楼, 2单元, 501室.
-constexpr std::u32string_view kUnits[] = {U"号楼", U"号院", U"单元", U"号", U"栋", U"幢", U"室",
-                                          U"楼",   U"层",   U"弄",   U"座", U"院"};
+constexpr std::u32string_view kUnits[] = {U"号楼", U"號樓", U"号院", U"號院", U"单元", U"單元", U"号", U"號",
+                                          U"栋",   U"棟",   U"幢",   U"室",   U"楼",   U"樓",   U"层", U"層",
+                                          U"弄",   U"座",   U"院"};
 // Units that may follow a letter: A座, B栋.
-constexpr std::u32string_view kLetterUnits[] = {U"座", U"栋", U"幢", U"单元", U"区"};
+constexpr std::u32string_view kLetterUnits[] = {U"座", U"栋", U"棟", U"幢", U"单元", U"單元", U"区", U"區"};
 // Place components that may precede a house number: …省 …市 …区 …路 ….
 constexpr std::u32string_view kComponents[] = {
-    U"胡同", U"大道", U"大街", U"小区", U"花园", U"大厦", U"广场", U"公寓", U"社区", U"新村",
-    U"省",   U"市",   U"区",   U"县",   U"镇",   U"乡",   U"村",   U"路",   U"街",   U"道",
-    U"巷",   U"弄",   U"里",   U"苑",   U"庄",   U"园"};
+    U"胡同", U"大道", U"大街", U"小区", U"小區", U"花园", U"花園", U"大厦", U"大廈", U"广场", U"廣場",
+    U"公寓", U"社区", U"社區", U"新村", U"省",   U"市",   U"区",   U"區",   U"县",   U"縣",   U"镇",
+    U"鎮",   U"乡",   U"鄉",   U"村",   U"路",   U"街",   U"道",   U"巷",   U"弄",   U"里",   U"苑",
+    U"庄",   U"莊",   U"园",   U"園",   U"段"};
 // Streets directly followed by a number without a unit: 建国路88.
 constexpr std::u32string_view kStreets[] = {U"胡同", U"大道", U"大街", U"路", U"街", U"道", U"巷", U"弄", U"里"};
 // Everyday words that end in a component character but are no place.
-constexpr std::u32string_view kNotPlaces[] = {U"知道", U"哪里", U"这里", U"那里", U"心里", U"家里",
-                                              U"频道", U"通道", U"渠道", U"味道", U"难道", U"一道",
-                                              U"公里", U"超市", U"上市", U"专区"};
+constexpr std::u32string_view kNotPlaces[] = {
+    U"知道", U"哪里", U"哪裡", U"这里", U"這裡", U"那里", U"那裡", U"心里", U"心裡", U"家里", U"家裡",
+    U"频道", U"頻道", U"通道", U"渠道", U"味道", U"难道", U"難道", U"一道", U"公里", U"超市", U"上市",
+    U"专区", U"專區", U"阶段", U"階段", U"手段"};
 // Characters that end the place names before an address (particles, pronouns,
 // verbs of sending and living). Characters common in place names (和, 成, 都,
 // 下, 家, 前, 后, 新, 东…) are deliberately absent.
 constexpr std::u32string_view kStopChars =
     U"的了在是到寄送住址我你您他她们给发往从请把改为去来吗呢吧啊呀或与及要想能可以就也还这那哪个些么什怎样问"
-    U"说讲麻烦谢好嗯哦查帮被让叫每几少过着已刚才再又很太最但且果因所于对跟";
+    U"说讲麻烦谢好嗯哦查帮被让叫每几少过着已刚才再又很太最但且果因所于对跟"
+    U"們給發從請為來嗎還這個麼說講煩謝問幫被讓幾過著剛對";
 // Words ending in a character that place names need (成都, 下城区):
 // 改成北京市…, 查一下朝阳区….
-constexpr std::u32string_view kStopPairs[] = {U"改成", U"换成", U"变成", U"写成", U"填成", U"一下"};
+constexpr std::u32string_view kStopPairs[] = {U"改成", U"换成", U"換成", U"变成", U"變成", U"写成", U"寫成",
+                                              U"填成", U"一下"};
 
-constexpr std::string_view kOrderWords[] = {"订单", "单号", "运单", "快递", "物流", "order", "tracking", "waybill",
-                                            "parcel"};
-constexpr std::string_view kPhoneWords[] = {"电话", "手机", "联系方式", "phone", "tel", "mobile", "cell", "call", "text me"};
-constexpr std::string_view kIdWords[] = {"身份证", "证件", "id card", "id number", "id no"};
-constexpr std::string_view kCardWords[] = {"卡号", "银行卡", "信用卡", "储蓄卡", "card"};
+constexpr std::string_view kOrderWords[] = {"订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞",
+                                            "物流", "order", "tracking", "waybill", "parcel"};
+constexpr std::string_view kPhoneWords[] = {"电话", "電話", "手机", "手機", "联系方式", "聯絡", "phone",
+                                            "tel", "mobile", "cell", "call", "text me"};
+constexpr std::string_view kIdWords[] = {"身份证", "身份證", "身分證", "证件", "證件", "id card", "id number", "id no"};
+constexpr std::string_view kCardWords[] = {"卡号", "卡號", "银行卡", "銀行卡", "信用卡", "储蓄卡", "儲蓄卡", "card"};
 
 constexpr std::string_view kStreetSuffixes[] = {
     "street", "st",  "avenue", "ave",    "road",    "rd",  "boulevard", "blvd", "lane",   "ln",
@@ -796,7 +803,10 @@ class Scanner {
     if (!grouped && n == 10 && (d.substr(0, 3) == "400" || d.substr(0, 3) == "800")) return PiiType::kPhone;
     if (!grouped || min_group >= 3) {
       if ((n == 18 || n == 15) && IsResidentId(d, /*require_check=*/true)) return PiiType::kIdNumber;
-      if (n >= 13 && n <= 19 && (PassesLuhn(d) || context.card())) return PiiType::kBankCard;
+      // One number in ten passes Luhn by chance: an order word near it wins.
+      if (n >= 13 && n <= 19 && ((PassesLuhn(d) && !context.order()) || context.card())) {
+        return PiiType::kBankCard;
+      }
       if (n == 18 && IsResidentId(d, /*require_check=*/false) && context.id()) {
         return PiiType::kIdNumber;
       }

@@ -79,6 +79,8 @@ const MaskCase kCases[] = {
     {"Amex 3782 822463 10005", "Amex [CARD]"},
     // 16 digits failing Luhn and no card word: an order number.
     {"单据1234567812345678", "单据[订单号]"},
+    // Passing Luhn by chance after an order word (Traditional 訂單): an order.
+    {"訂單編號 2026110633344455，寄台北的", "訂單編號 [订单号]，寄台北的"},
 
     // ---- Order and tracking numbers.
     {"订单号：202405011234567", "订单号：[订单号]"},
@@ -113,6 +115,8 @@ const MaskCase kCases[] = {
     {"帮我查一下朝阳区建国路88号的快递", "帮我查一下[地址]的快递"},
     // A building code with a dash and a letter unit.
     {"送货地址 深圳市南山区科技园南区R2-B栋3楼", "送货地址 [地址]"},
+    // Taiwan: Traditional units and a road section (段).
+    {"寄到台北市大安區忠孝東路四段100號5樓", "寄到[地址]"},
     {"Ship it to 123 Main Street, Apt 4B please", "Ship it to [ADDRESS] please"},
     {"I live at 12 W 34th St, Springfield", "I live at [ADDRESS], Springfield"},
     {"send to 221B Baker Street", "send to [ADDRESS]"},
