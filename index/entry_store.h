@@ -47,6 +47,12 @@ struct UpsertOutcome {
   bool created = false; // true if the id did not exist before
 };
 
+// Outcome of one AddCorpusTexts call.
+struct CorpusAddOutcome {
+  int64_t stored = 0;      // texts added to the corpus
+  int64_t duplicates = 0;  // texts the corpus already had (or given twice in the call)
+};
+
 // Thread-safe: all methods may be called concurrently.
 class EntryStore {
  public:
@@ -110,6 +116,35 @@ class EntryStore {
   // from another store (e.g. a data dir restored from elsewhere) is detected
   // by comparing it.
   virtual std::string StoreId() const = 0;
+
+  // ---- Corpus: unlabelled in-domain text (customer messages, already
+  // masked) that the embedder trains on. Independent of entries: no
+  // versions, no change log, no indexing.
+
+  // Adds every text the corpus does not hold yet, in one transaction, with
+  // `source` (where it came from, e.g. "import") and the current time.
+  // Texts are compared byte for byte (by SHA-256); callers trim and mask
+  // them first, the store keeps exactly what it is given. Returns how many
+  // were stored and how many were duplicates. InvalidArgument, with nothing
+  // stored, if a text is empty or not valid UTF-8 (the message gives its
+  // index) or `source` is empty; the store's errors if the transaction
+  // fails, and then nothing of the call was stored.
+  virtual absl::StatusOr<CorpusAddOutcome> AddCorpusTexts(const std::vector<std::string>& masked_texts,
+                                                          absl::string_view source) = 0;
+
+  // Calls `fn` for every corpus text, oldest first, from one consistent read
+  // (texts added meanwhile are not seen). The view is valid only during the
+  // call. Stops and returns fn's error if it returns one. `fn` may call back
+  // into the store.
+  virtual absl::Status ForEachCorpusText(const std::function<absl::Status(absl::string_view)>& fn) = 0;
+
+  // Number of texts in the corpus.
+  virtual absl::StatusOr<int64_t> CorpusSize() = 0;
+
+  // Grows whenever a text is added and never decreases (the highest row id
+  // ever given out; 0 for a corpus that never had a text). A trainer records
+  // it with its model and retrains when the corpus version has moved on.
+  virtual absl::StatusOr<int64_t> CorpusVersion() = 0;
 };
 
 // Opens (creating if needed) the SQLite store at `path` in WAL mode with

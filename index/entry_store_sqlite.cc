@@ -27,6 +27,7 @@
 #include "index/entry.h"
 #include "index/entry_store.h"
 #include "index/filters.h"
+#include "index/sha256.h"
 #include "index/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -112,10 +113,12 @@ class Statement {
 
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) const {
+  std::string Text(int col) const { return std::string(TextView(col)); }
+  // Valid until the next Step() or the statement's end.
+  absl::string_view TextView(int col) const {
     const unsigned char* text = sqlite3_column_text(stmt_, col);
-    if (text == nullptr) return std::string();
-    return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, col));
+    if (text == nullptr) return absl::string_view();
+    return absl::string_view(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, col));
   }
 
  private:
@@ -174,6 +177,7 @@ class Connection {
   }
 
   bool InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
 
  private:
   const std::string path_;
@@ -359,6 +363,23 @@ CREATE TABLE changes(
   at_ms INTEGER NOT NULL);
 )sql";
 
+// Tables added after schema version 1 that old binaries can ignore: created
+// on every open if missing, so stores from before they existed keep opening
+// (in both directions) and no version bump is needed. A change old binaries
+// could not ignore still needs kSchemaVersion + 1 and a migration.
+//
+// corpus: unlabelled in-domain text for the embedder. AUTOINCREMENT: an id is
+// never reused, so the high-water mark in sqlite_sequence is a version that
+// only grows. text_hash is the SHA-256 of text in hex (sha256sum's output).
+constexpr char kCreateAdditiveTables[] = R"sql(
+CREATE TABLE IF NOT EXISTS corpus(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  text TEXT NOT NULL,
+  text_hash TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  added_at_ms INTEGER NOT NULL);
+)sql";
+
 absl::StatusOr<std::optional<std::string>> ReadMeta(Connection& db, absl::string_view key) {
   ZHIKU_ASSIGN_OR_RETURN(Statement query, db.Prepare("SELECT value FROM meta WHERE key = ?"));
   query.Bind(key);
@@ -397,6 +418,7 @@ absl::StatusOr<std::string> InitializeSchema(Connection& db, const std::string& 
     }
     const std::string store_id = RandomHex128();
     ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateSchema));
+    ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateAdditiveTables));
     ZHIKU_RETURN_IF_ERROR(WriteMeta(db, "schema_version", absl::StrCat(kSchemaVersion)));
     ZHIKU_RETURN_IF_ERROR(WriteMeta(db, "store_id", store_id));
     ZHIKU_RETURN_IF_ERROR(txn.Commit());
@@ -419,6 +441,7 @@ absl::StatusOr<std::string> InitializeSchema(Connection& db, const std::string& 
     return absl::DataLossError(
         absl::StrCat("store ", Quoted(path), " has no store_id; restore it from a backup"));
   }
+  ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateAdditiveTables));
   ZHIKU_RETURN_IF_ERROR(txn.Commit());
   return *store_id;
 }
@@ -676,6 +699,71 @@ class SqliteEntryStore final : public EntryStore {
   }
 
   std::string StoreId() const override { return store_id_; }
+
+  absl::StatusOr<CorpusAddOutcome> AddCorpusTexts(const std::vector<std::string>& masked_texts,
+                                                  absl::string_view source) override {
+    if (source.empty()) return absl::InvalidArgumentError("corpus source is empty; say where the texts come from");
+    ZHIKU_RETURN_IF_ERROR(ValidateUtf8(source, "corpus source"));
+    std::vector<std::string> hashes;
+    hashes.reserve(masked_texts.size());
+    for (size_t i = 0; i < masked_texts.size(); ++i) {
+      if (masked_texts[i].empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("corpus text ", i, " is empty; nothing was stored"));
+      }
+      ZHIKU_RETURN_IF_ERROR(ValidateUtf8(masked_texts[i], absl::StrCat("corpus text ", i)));
+      hashes.push_back(Sha256Hex(masked_texts[i]));
+    }
+    CorpusAddOutcome outcome;
+    if (masked_texts.empty()) return outcome;
+    absl::MutexLock lock(&mu_);
+    Connection& db = *writer_;
+    Transaction txn(db);
+    ZHIKU_RETURN_IF_ERROR(txn.Begin());
+    const int64_t now = NowMs();
+    for (size_t i = 0; i < masked_texts.size(); ++i) {
+      // Look before inserting: an INSERT that hits the UNIQUE constraint
+      // still uses up an AUTOINCREMENT id, and duplicates must not move
+      // CorpusVersion (that would make the embedder retrain for nothing).
+      {
+        ZHIKU_ASSIGN_OR_RETURN(Statement query, db.Prepare("SELECT 1 FROM corpus WHERE text_hash = ?"));
+        query.Bind(hashes[i]);
+        ZHIKU_ASSIGN_OR_RETURN(bool known, query.Step());
+        if (known) {
+          ++outcome.duplicates;
+          continue;
+        }
+      }
+      ZHIKU_ASSIGN_OR_RETURN(
+          Statement insert, db.Prepare("INSERT INTO corpus(text, text_hash, source, added_at_ms) VALUES(?, ?, ?, ?)"));
+      insert.Bind(masked_texts[i]).Bind(hashes[i]).Bind(source).Bind(now);
+      ZHIKU_RETURN_IF_ERROR(insert.Run());
+      ++outcome.stored;
+    }
+    ZHIKU_RETURN_IF_ERROR(txn.Commit());
+    return outcome;
+  }
+
+  absl::Status ForEachCorpusText(const std::function<absl::Status(absl::string_view)>& fn) override {
+    // As in ForEach: one statement, one WAL snapshot, fn runs without mu_.
+    return WithReader([&](Connection& db) -> absl::Status {
+      ZHIKU_ASSIGN_OR_RETURN(Statement query, db.Prepare("SELECT text FROM corpus ORDER BY id"));
+      while (true) {
+        ZHIKU_ASSIGN_OR_RETURN(bool row, query.Step());
+        if (!row) return absl::OkStatus();
+        ZHIKU_RETURN_IF_ERROR(fn(query.TextView(0)));
+      }
+    });
+  }
+
+  absl::StatusOr<int64_t> CorpusSize() override {
+    return WithReader([](Connection& db) { return QueryInt(db, "SELECT count(*) FROM corpus"); });
+  }
+
+  absl::StatusOr<int64_t> CorpusVersion() override {
+    return WithReader([](Connection& db) {
+      return QueryInt(db, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'corpus'), 0)");
+    });
+  }
 
  private:
   // A generated id not used in the store nor claimed by `batch_ids`.

@@ -869,4 +869,19 @@ KnowledgeBaseStats KnowledgeBase::Stats() const {
 
 const TextNormalizer& KnowledgeBase::normalizer() const { return *impl_->normalizer; }
 
+// ---- Corpus: thin forwards to the store.
+
+absl::StatusOr<CorpusAddOutcome> KnowledgeBase::AddCorpus(std::vector<std::string> masked_texts,
+                                                          absl::string_view source) {
+  return impl_->store->AddCorpusTexts(masked_texts, source);
+}
+
+absl::Status KnowledgeBase::ForEachCorpusText(const std::function<absl::Status(absl::string_view)>& fn) {
+  return impl_->store->ForEachCorpusText(fn);
+}
+
+absl::StatusOr<int64_t> KnowledgeBase::CorpusSize() { return impl_->store->CorpusSize(); }
+
+absl::StatusOr<int64_t> KnowledgeBase::CorpusVersion() { return impl_->store->CorpusVersion(); }
+
 }  // namespace zhiku

@@ -223,6 +223,15 @@ class KnowledgeBase {
   KnowledgeBaseStats Stats() const;
   const TextNormalizer& normalizer() const;
 
+  // ---- Unlabelled in-domain text (corpus) for the embedder.
+  // Same contracts as EntryStore's AddCorpusTexts, ForEachCorpusText,
+  // CorpusSize and CorpusVersion: texts must be masked (PiiMasker) and
+  // trimmed by the caller; durable on return; nothing is indexed.
+  absl::StatusOr<CorpusAddOutcome> AddCorpus(std::vector<std::string> masked_texts, absl::string_view source);
+  absl::Status ForEachCorpusText(const std::function<absl::Status(absl::string_view)>& fn);
+  absl::StatusOr<int64_t> CorpusSize();
+  absl::StatusOr<int64_t> CorpusVersion();
+
  private:
   struct Impl;
   explicit KnowledgeBase(std::unique_ptr<Impl> impl);

@@ -89,7 +89,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "Machine output: one JSON object per line (see each subcommand)."},
       {"timeout", "DURATION", false,
        "Deadline of each call, e.g. 500ms, 5s, 1m (a bare number is seconds; "
-       "0 = none). Default 5s; import and export have none unless given."},
+       "0 = none). Default 5s; import, import-corpus and export have none "
+       "unless given."},
       {"color", "WHEN", false,
        "auto (default: when stdout is a terminal), always or never: show "
        "highlights in bold yellow instead of 【…】."},
@@ -111,6 +112,7 @@ int RunUpdate(Invocation& c);
 int RunDelete(Invocation& c);
 int RunList(Invocation& c);
 int RunImport(Invocation& c);
+int RunImportCorpus(Invocation& c);
 int RunExport(Invocation& c);
 int RunHealth(Invocation& c);
 int RunEval(Invocation& c);
@@ -243,6 +245,33 @@ const std::vector<SubcommandSpec>& Subcommands() {
        {"zhikuctl import data/sample_kb.jsonl",
         "zcat kb.jsonl.gz | zhikuctl import -"},
        &RunImport},
+      {"import-corpus", "FILE.jsonl|-",
+       "Store a chat log's customer messages, masked.",
+       "Streams chat-log JSONL (one message per line: {conversation_id, "
+       "message_id, role, text, ts?, channel?}, role one of customer, agent, "
+       "bot, system) with its line numbers. The server keeps the customer "
+       "messages, replaces personal data in them (phone, e-mail, ID and card "
+       "numbers, order and tracking numbers, URLs, addresses) with "
+       "placeholders such as [手机号] or [PHONE], and stores each distinct "
+       "text once as unlabelled in-domain text for the embedder to learn "
+       "from. Other roles are counted and skipped; a customer message with "
+       "empty text counts as blank. A line longer than 1 MiB is not sent and "
+       "counts as failed, and so does a message text over 64 KiB. CRLF line "
+       "ends are accepted. On a terminal, progress (lines, lines/s) is drawn "
+       "on stderr. Ends with a summary (lines, stored, duplicates, skipped "
+       "as not customer, blank, failed, items masked, corpus size) on stdout "
+       "and the errors as FILE:LINE: message on stderr. Exit 3 if any line "
+       "failed.\n"
+       "--json: one summary object {file, lines, lines_received, stored, "
+       "duplicates, skipped_not_customer, blank_lines, failed, masked_items, "
+       "corpus_size, errors: [{line, id, message}]}.",
+       {{"retrain", "", false,
+         "Ask the server to retrain the embedder as soon as the import ends, "
+         "not at its next scheduled training (servers without an embedder "
+         "ignore it)."}},
+       {"zhikuctl import-corpus chats.jsonl",
+        "zcat chats.jsonl.gz | zhikuctl import-corpus - --retrain"},
+       &RunImportCorpus},
       {"export", "[--output FILE] [--filter FIELD=V1,V2]...",
        "Write entries as KB JSONL (re-importable).",
        "One entry per line: {id, question, variants, answer, category, tags, "
@@ -381,7 +410,7 @@ constexpr char kExitCodesHelp[] =
     "     INVALID_ARGUMENT, ABORTED, UNAVAILABLE, DEADLINE_EXCEEDED); a local "
     "file\n"
     "     could not be read or written; health: not SERVING\n"
-    "  3  import: the stream succeeded but some lines failed\n"
+    "  3  import, import-corpus: the stream succeeded but some lines failed\n"
     "  4  eval: a metric is below its --fail_below floor\n";
 
 std::string Overview() {
@@ -412,6 +441,7 @@ std::string Overview() {
       "\nExamples:\n"
       "  zhikuctl health\n"
       "  zhikuctl import data/sample_kb.jsonl\n"
+      "  zhikuctl import-corpus data/sample_chats.jsonl\n"
       "  zhikuctl search 怎么退货\n"
       "  zhikuctl --server=10.0.0.5:50051 --json search \"track my "
       "package\"\n"
@@ -1301,39 +1331,50 @@ struct ImportProblem {
   std::string message;
 };
 
-int RunImport(Invocation& c) {
-  if (int rc = CheckPositionals(c, {"FILE.jsonl"}); rc != kExitOk) return rc;
-  const std::string& path = c.args().positionals[0];
-  const std::string display = path == "-" ? "<stdin>" : path;
+// FILE.jsonl or '-' (stdin) of an import-style subcommand.
+struct ImportInput {
+  std::string display;  // the path, or "<stdin>"
   std::ifstream file;
   std::istream* in = nullptr;
+};
+
+// Opens the FILE positional of `c`. Returns kExitOk, or the exit code after
+// saying what is wrong.
+int OpenImportInput(Invocation& c, ImportInput& input) {
+  if (int rc = CheckPositionals(c, {"FILE.jsonl"}); rc != kExitOk) return rc;
+  const std::string& path = c.args().positionals[0];
+  input.display = path == "-" ? "<stdin>" : path;
   if (path == "-") {
     if (c.options().in == nullptr) return c.Usage("standard input is not available");
-    in = c.options().in;
-  } else {
-    file.open(path, std::ios::binary);
-    if (!file) {
-      return c.LocalError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
-    }
-    in = &file;
+    input.in = c.options().in;
+    return kExitOk;
   }
+  input.file.open(path, std::ios::binary);
+  if (!input.file) {
+    return c.LocalError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  input.in = &input.file;
+  return kExitOk;
+}
 
-  grpc::ClientContext context;
-  c.SetDeadline(context, /*long_running=*/true);
-  v1::ImportEntriesResponse response;
-  std::unique_ptr<grpc::ClientWriter<v1::ImportEntriesRequest>> writer =
-      c.conn().knowledge->ImportEntries(&context, &response);
-
+// Streams every line of `input` as one request with its line number
+// (`prepare` sets the other fields), drawing progress on a terminal. Lines
+// over the API's 1 MiB are not sent but added to `problems`. Finishes the
+// call. Returns kExitOk if the stream completed, else the exit code after
+// reporting the read error or the failed call.
+template <typename Request, typename Prepare>
+int SendLines(Invocation& c, ImportInput& input, grpc::ClientContext& context,
+              grpc::ClientWriter<Request>& writer, Prepare prepare,
+              std::vector<ImportProblem>& problems) {
   const bool progress = c.options().stderr_is_tty;
   const absl::Time start = absl::Now();
   absl::Time last_progress = start;
   bool progress_drawn = false;
-  std::vector<ImportProblem> problems;
   int64_t sent = 0;
   bool stream_broken = false;
-  LineReader reader(*in, kMaxImportLineBytes);
+  LineReader reader(*input.in, kMaxImportLineBytes);
   LineReader::Line line;
-  v1::ImportEntriesRequest request;
+  Request request;
   while (reader.Next(line)) {
     if (line.too_long) {
       problems.push_back({line.number, "",
@@ -1344,8 +1385,8 @@ int RunImport(Invocation& c) {
     }
     request.set_jsonl_line(std::move(line.text));
     request.set_line_number(line.number);
-    request.set_wait_until_searchable(true);
-    if (!writer->Write(request)) {
+    prepare(request);
+    if (!writer.Write(request)) {
       stream_broken = true;
       break;
     }
@@ -1356,7 +1397,7 @@ int RunImport(Invocation& c) {
         const double secs = absl::ToDoubleSeconds(now - start);
         c.err() << kEraseLine
                 << absl::StrFormat("importing %s: %d lines (%.0f lines/s)",
-                                   display, line.number, line.number / secs)
+                                   input.display, line.number, line.number / secs)
                 << std::flush;
         last_progress = now;
         progress_drawn = true;
@@ -1369,71 +1410,157 @@ int RunImport(Invocation& c) {
     if (progress_drawn) {
       c.err() << kEraseLine
               << absl::StrFormat("importing %s: %d lines sent; waiting for the server",
-                                 display, sent)
+                                 input.display, sent)
               << std::flush;
     }
-    writer->WritesDone();
+    writer.WritesDone();
   }
-  grpc::Status status = writer->Finish();
+  grpc::Status status = writer.Finish();
   if (progress_drawn) c.err() << kEraseLine << std::flush;
   if (read_failed) {
-    return c.LocalError(absl::StrCat("cannot read ", display, " after ", sent,
+    return c.LocalError(absl::StrCat("cannot read ", input.display, " after ", sent,
                                      " lines: ", std::strerror(errno),
                                      "; the import was cancelled"));
   }
   if (!status.ok()) {
     int rc = c.RpcError(status);
-    c.err() << "note: " << sent << " lines of " << display
+    c.err() << "note: " << sent << " lines of " << input.display
             << " were sent before the failure\n";
     return rc;
   }
+  return kExitOk;
+}
 
-  for (const v1::ImportError& e : response.errors()) {
+// Adds the server's errors to the local ones, in line order.
+void MergeProblems(const google::protobuf::RepeatedPtrField<v1::ImportError>& errors,
+                   std::vector<ImportProblem>& problems) {
+  for (const v1::ImportError& e : errors) {
     problems.push_back({e.line_number(), e.id(), e.message()});
   }
   std::stable_sort(problems.begin(), problems.end(),
                    [](const ImportProblem& a, const ImportProblem& b) {
                      return a.line < b.line;
                    });
-  const int64_t local_failures =
-      static_cast<int64_t>(problems.size()) - response.errors_size();
+}
+
+Json ProblemsJson(const std::vector<ImportProblem>& problems) {
+  Json errors = Json::array();
+  for (const ImportProblem& p : problems) {
+    Json e;
+    e["line"] = p.line;
+    e["id"] = p.id;
+    e["message"] = p.message;
+    errors.push_back(std::move(e));
+  }
+  return errors;
+}
+
+// FILE:LINE: message (id ID) per problem on stderr, and how many more the
+// server counted than it reported.
+void PrintProblems(Invocation& c, const ImportInput& input,
+                   const std::vector<ImportProblem>& problems,
+                   int64_t server_failed, int server_reported) {
+  for (const ImportProblem& p : problems) {
+    c.err() << input.display << ":" << p.line << ": " << Sanitize(p.message, false);
+    if (!p.id.empty()) c.err() << " (id " << Sanitize(p.id, false) << ")";
+    c.err() << "\n";
+  }
+  if (server_failed > server_reported) {
+    c.err() << "... and " << server_failed - server_reported
+            << " more errors (the server reports the first "
+            << server_reported << ")\n";
+  }
+}
+
+int RunImport(Invocation& c) {
+  ImportInput input;
+  if (int rc = OpenImportInput(c, input); rc != kExitOk) return rc;
+  const absl::Time start = absl::Now();
+  grpc::ClientContext context;
+  c.SetDeadline(context, /*long_running=*/true);
+  v1::ImportEntriesResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportEntriesRequest>> writer =
+      c.conn().knowledge->ImportEntries(&context, &response);
+  std::vector<ImportProblem> problems;
+  auto prepare = [](v1::ImportEntriesRequest& request) {
+    request.set_wait_until_searchable(true);
+  };
+  if (int rc = SendLines(c, input, context, *writer, prepare, problems); rc != kExitOk) {
+    return rc;
+  }
+
+  const int64_t local_failures = static_cast<int64_t>(problems.size());
+  MergeProblems(response.errors(), problems);
   const int64_t failed = response.failed() + local_failures;
   if (c.json()) {
     Json j;
-    j["file"] = display;
+    j["file"] = input.display;
     j["lines_received"] = response.lines_received();
     j["created"] = response.created();
     j["updated"] = response.updated();
     j["failed"] = failed;
     j["blank_lines"] = response.blank_lines();
     j["searchable"] = response.searchable();
-    j["errors"] = Json::array();
-    for (const ImportProblem& p : problems) {
-      Json e;
-      e["line"] = p.line;
-      e["id"] = p.id;
-      e["message"] = p.message;
-      j["errors"].push_back(std::move(e));
-    }
+    j["errors"] = ProblemsJson(problems);
     c.out() << DumpJson(j) << "\n";
   } else {
-    for (const ImportProblem& p : problems) {
-      c.err() << display << ":" << p.line << ": " << Sanitize(p.message, false);
-      if (!p.id.empty()) c.err() << " (id " << Sanitize(p.id, false) << ")";
-      c.err() << "\n";
-    }
-    if (response.failed() > response.errors_size()) {
-      c.err() << "... and " << response.failed() - response.errors_size()
-              << " more errors (the server reports the first "
-              << response.errors_size() << ")\n";
-    }
+    PrintProblems(c, input, problems, response.failed(), response.errors_size());
     const double secs = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
     c.out() << absl::StrFormat(
         "imported %s: %d lines received, %d created, %d updated, %d failed, "
         "%d blank (%.1f s)%s\n",
-        display, response.lines_received(), response.created(), response.updated(),
+        input.display, response.lines_received(), response.created(), response.updated(),
         failed, response.blank_lines(), secs,
         response.searchable() ? "; searchable now" : "; still indexing (searchable shortly)");
+  }
+  return failed > 0 ? kExitPartialImport : kExitOk;
+}
+
+int RunImportCorpus(Invocation& c) {
+  ImportInput input;
+  if (int rc = OpenImportInput(c, input); rc != kExitOk) return rc;
+  const absl::Time start = absl::Now();
+  grpc::ClientContext context;
+  c.SetDeadline(context, /*long_running=*/true);
+  v1::ImportCorpusResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportCorpusRequest>> writer =
+      c.conn().knowledge->ImportCorpus(&context, &response);
+  std::vector<ImportProblem> problems;
+  const bool retrain = c.args().GetBool("retrain");
+  auto prepare = [retrain](v1::ImportCorpusRequest& request) { request.set_retrain(retrain); };
+  if (int rc = SendLines(c, input, context, *writer, prepare, problems); rc != kExitOk) {
+    return rc;
+  }
+
+  const int64_t local_failures = static_cast<int64_t>(problems.size());
+  MergeProblems(response.errors(), problems);
+  const int64_t failed = response.failed() + local_failures;
+  // Lines too long to send were never received by the server.
+  const int64_t lines = response.lines_received() + local_failures;
+  if (c.json()) {
+    Json j;
+    j["file"] = input.display;
+    j["lines"] = lines;
+    j["lines_received"] = response.lines_received();
+    j["stored"] = response.stored();
+    j["duplicates"] = response.duplicates();
+    j["skipped_not_customer"] = response.skipped_not_customer();
+    j["blank_lines"] = response.blank_lines();
+    j["failed"] = failed;
+    j["masked_items"] = response.masked_items();
+    j["corpus_size"] = response.corpus_size();
+    j["errors"] = ProblemsJson(problems);
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    PrintProblems(c, input, problems, response.failed(), response.errors_size());
+    const double secs = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
+    c.out() << absl::StrFormat(
+        "imported corpus from %s: %d lines, %d stored, %d duplicates, %d skipped "
+        "(not customer), %d blank, %d failed; %d items of personal data masked; "
+        "corpus size %d (%.1f s)\n",
+        input.display, lines, response.stored(), response.duplicates(),
+        response.skipped_not_customer(), response.blank_lines(), failed,
+        response.masked_items(), response.corpus_size(), secs);
   }
   return failed > 0 ? kExitPartialImport : kExitOk;
 }

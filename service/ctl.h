@@ -4,7 +4,8 @@
 //   zhikuctl [--server=HOST:PORT] [--json] [--timeout=5s] SUBCOMMAND ARGS...
 //
 // Subcommands: search, suggest, get, create, update, delete, list, import,
-// export, health, help. `zhikuctl --help` (CtlUsage()) is the reference.
+// import-corpus, export, health, eval, help. `zhikuctl --help` (CtlUsage())
+// is the reference.
 //
 // gRPC headers stay out of this file on purpose (STYLE.md): the channel and
 // stubs live in ctl.cc; protobuf types are only forward-declared.
@@ -33,7 +34,8 @@ inline constexpr int kExitUsage = 1;
 // A call failed ("error: <CODE_NAME>: <message>" on `err`), a local file could
 // not be read or written, or `health` found the server not SERVING.
 inline constexpr int kExitRpcError = 2;
-// `import`: the stream succeeded but at least one line was rejected.
+// `import`, `import-corpus`: the stream succeeded but at least one line was
+// rejected.
 inline constexpr int kExitPartialImport = 3;
 // eval: a metric is below its --fail_below floor.
 inline constexpr int kExitBelowFloor = 4;
@@ -44,14 +46,15 @@ inline constexpr int kExitBelowFloor = 4;
 struct CtlOptions {
   // HOST:PORT of the server; main() puts $ZHIKU_SERVER here when set.
   std::string server = "127.0.0.1:50051";
-  // Deadline of each unary call. import and export, which may run long, use
-  // a deadline only when --timeout is given explicitly.
+  // Deadline of each unary call. import, import-corpus and export, which may
+  // run long, use a deadline only when --timeout is given explicitly.
   absl::Duration timeout = absl::Seconds(5);
   // --color=auto highlights with ANSI escapes iff this is true.
   bool stdout_is_tty = false;
-  // import draws a progress line on `err` iff this is true.
+  // import and import-corpus draw a progress line on `err` iff this is true.
   bool stderr_is_tty = false;
-  // What `import -` reads. Borrowed; nullptr makes `import -` a usage error.
+  // What `import -` and `import-corpus -` read. Borrowed; nullptr makes them
+  // a usage error.
   std::istream* in = nullptr;
 };
 

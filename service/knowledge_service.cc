@@ -1,5 +1,6 @@
 #include "service/knowledge_service.h"
 
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -7,6 +8,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "index/chat_message.h"
+#include "index/logging.h"
+#include "index/pii_masker.h"
 #include "index/status_macros.h"
 #include "service/convert.h"
 #include "service/search_service.h"
@@ -100,6 +105,111 @@ class Importer {
   v1::ImportEntriesResponse* response_;
   std::vector<PendingLine> pending_;
   absl::flat_hash_map<std::string, int64_t> first_line_of_id_;
+};
+
+// Whitespace chat exports leave around messages (the set CanonicalizeEntry
+// trims from questions): ASCII, U+00A0, U+200B, U+3000, U+FEFF.
+absl::string_view TrimChatText(absl::string_view text) {
+  static constexpr absl::string_view kSpaces[] = {" ",  "\t", "\n", "\r", "\f", "\v", "\xC2\xA0", "\xE2\x80\x8B",
+                                                  "\xE3\x80\x80", "\xEF\xBB\xBF"};
+  bool changed = true;
+  while (changed && !text.empty()) {
+    changed = false;
+    for (absl::string_view space : kSpaces) {
+      if (absl::ConsumePrefix(&text, space)) changed = true;
+      if (absl::ConsumeSuffix(&text, space)) changed = true;
+    }
+  }
+  return text;
+}
+
+// ImportCorpus's counterpart of Importer: validates, filters and masks lines
+// as they arrive and stores them in batches.
+class CorpusImporter {
+ public:
+  CorpusImporter(KnowledgeBase& kb, const RequestLimits& limits, v1::ImportCorpusResponse* response)
+      : kb_(kb), limits_(limits), response_(response) {}
+
+  absl::Status AddLine(int64_t line_number, const std::string& line) {
+    response_->set_lines_received(response_->lines_received() + 1);
+    if (absl::StripAsciiWhitespace(line).empty()) {
+      response_->set_blank_lines(response_->blank_lines() + 1);
+      return absl::OkStatus();
+    }
+    if (line.size() > limits_.max_import_line_bytes) {
+      Fail(line_number, "", absl::StrCat("line is ", WithThousands(line.size()), " bytes; the limit is ",
+                                         WithThousands(limits_.max_import_line_bytes)));
+      return absl::OkStatus();
+    }
+    if (absl::Status utf8 = ValidateUtf8(line, "line"); !utf8.ok()) {
+      Fail(line_number, "", std::string(utf8.message()));
+      return absl::OkStatus();
+    }
+    absl::StatusOr<ChatMessage> message = ChatMessageFromJsonLine(line);
+    if (!message.ok()) {
+      Fail(line_number, "", std::string(message.status().message()));
+      return absl::OkStatus();
+    }
+    if (message->role != ChatRole::kCustomer) {
+      response_->set_skipped_not_customer(response_->skipped_not_customer() + 1);
+      return absl::OkStatus();
+    }
+    if (absl::Status size = CheckCorpusText(message->text, limits_); !size.ok()) {
+      Fail(line_number, message->message_id, std::string(size.message()));
+      return absl::OkStatus();
+    }
+    const absl::string_view text = TrimChatText(message->text);
+    if (text.empty()) {
+      response_->set_blank_lines(response_->blank_lines() + 1);
+      return absl::OkStatus();
+    }
+    MaskResult masked = masker_.Mask(text);
+    response_->set_masked_items(response_->masked_items() + masked.total());
+    for (PiiType type : kAllPiiTypes) masked_by_type_[static_cast<int>(type)] += masked.count(type);
+    pending_.push_back(std::move(masked.text));
+    if (pending_.size() >= static_cast<size_t>(KnowledgeServiceImpl::kCorpusBatch)) return Flush();
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() {
+    if (pending_.empty()) return absl::OkStatus();
+    ZHIKU_ASSIGN_OR_RETURN(CorpusAddOutcome outcome, kb_.AddCorpus(std::move(pending_), "import"));
+    pending_.clear();
+    response_->set_stored(response_->stored() + outcome.stored);
+    response_->set_duplicates(response_->duplicates() + outcome.duplicates);
+    return absl::OkStatus();
+  }
+
+  // One line for the operator: the counts, never any text.
+  std::string Summary() const {
+    std::string summary = absl::StrCat(
+        "corpus import: ", response_->lines_received(), " lines, ", response_->stored(), " stored, ",
+        response_->duplicates(), " duplicates, ", response_->skipped_not_customer(), " not customer, ",
+        response_->blank_lines(), " blank, ", response_->failed(), " failed; masked ", response_->masked_items());
+    for (PiiType type : kAllPiiTypes) {
+      if (const int64_t n = masked_by_type_[static_cast<int>(type)]; n > 0) {
+        absl::StrAppend(&summary, " ", PiiTypeName(type), "=", n);
+      }
+    }
+    return summary;
+  }
+
+ private:
+  void Fail(int64_t line_number, const std::string& message_id, std::string message) {
+    response_->set_failed(response_->failed() + 1);
+    if (response_->errors_size() >= KnowledgeServiceImpl::kMaxReportedErrors) return;
+    v1::ImportError* error = response_->add_errors();
+    error->set_line_number(line_number);
+    error->set_id(message_id);
+    error->set_message(std::move(message));
+  }
+
+  KnowledgeBase& kb_;
+  const RequestLimits& limits_;
+  v1::ImportCorpusResponse* response_;
+  PiiMasker masker_;
+  std::vector<std::string> pending_;
+  std::array<int64_t, kPiiTypeCount> masked_by_type_ = {};
 };
 
 }  // namespace
@@ -196,6 +306,39 @@ grpc::Status KnowledgeServiceImpl::ImportEntries(grpc::ServerContext* context,
     }
     response->set_searchable(wait > absl::ZeroDuration() && kb_->WaitUntilSearchable(wait).ok());
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status KnowledgeServiceImpl::ImportCorpus(grpc::ServerContext* context,
+                                                grpc::ServerReader<v1::ImportCorpusRequest>* reader,
+                                                v1::ImportCorpusResponse* response) {
+  CorpusImporter importer(*kb_, limits_, response);
+  v1::ImportCorpusRequest request;
+  int64_t message_count = 0;
+  bool retrain = false;
+  while (reader->Read(&request)) {
+    ++message_count;
+    if (message_count == 1) {
+      if (absl::Status s = CheckKnowledgeBase(request.knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+      retrain = request.retrain();
+    }
+    if (message_count % 64 == 0) {
+      if (absl::Status s = CheckCallAlive(context); !s.ok()) {
+        (void)importer.Flush();  // what was masked so far is kept, as in ImportEntries
+        return ToGrpcStatus(s);
+      }
+    }
+    const int64_t line_number = request.line_number() > 0 ? request.line_number() : message_count;
+    if (absl::Status s = importer.AddLine(line_number, request.jsonl_line()); !s.ok()) return ToGrpcStatus(s);
+  }
+  if (absl::Status s = importer.Flush(); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<int64_t> size = kb_->CorpusSize();
+  if (!size.ok()) return ToGrpcStatus(size.status());
+  response->set_corpus_size(*size);
+  Log(LogLevel::kInfo, "knowledge_service", importer.Summary());
+  // TODO(hybrid): retrain. When the embedder is wired into KnowledgeBase,
+  // call kb_->RequestEmbedderRetrain() here if `retrain` and stored > 0.
+  (void)retrain;
   return grpc::Status::OK;
 }
 

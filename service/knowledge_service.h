@@ -34,8 +34,23 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
                              v1::ImportEntriesResponse* response) override;
   grpc::Status ExportEntries(grpc::ServerContext* context, const v1::ExportEntriesRequest* request,
                              grpc::ServerWriter<v1::ExportEntriesResponse>* writer) override;
+  // Chat-log JSONL lines in, masked customer messages into the corpus. Each
+  // line is counted once: blank (an empty line, or a customer message whose
+  // text is only whitespace), skipped_not_customer (a valid message of
+  // another role), failed (over limits.max_import_line_bytes, not UTF-8, not
+  // a chat message, or a customer text over limits.max_corpus_text_bytes;
+  // the first kMaxReportedErrors come back with line numbers and, once
+  // parsed, the message_id), or masked with PiiMasker, trimmed and added in
+  // batches of kCorpusBatch (one transaction each; duplicates, of the corpus
+  // or of earlier lines, are counted and not stored twice). masked_items
+  // counts the placeholders put into this import's customer messages,
+  // duplicates included. If the call is cancelled or its deadline passes,
+  // batches already stored stay stored.
+  grpc::Status ImportCorpus(grpc::ServerContext* context, grpc::ServerReader<v1::ImportCorpusRequest>* reader,
+                            v1::ImportCorpusResponse* response) override;
 
   static constexpr int kImportBatch = 500;
+  static constexpr int kCorpusBatch = 1000;
   static constexpr int kMaxReportedErrors = 100;
   static constexpr int kExportBatch = 100;
   static constexpr absl::Duration kMaxSearchableWait = absl::Seconds(60);

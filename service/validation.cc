@@ -267,6 +267,13 @@ absl::StatusOr<ListEntriesRequest> ParseListEntriesRequest(const v1::ListEntries
   return out;
 }
 
+absl::Status CheckCorpusText(absl::string_view text, const RequestLimits& limits) {
+  if (text.size() <= limits.max_corpus_text_bytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("\"text\" is ", WithThousands(text.size()),
+                                                 " bytes; the limit for a corpus message is ",
+                                                 WithThousands(limits.max_corpus_text_bytes), " bytes"));
+}
+
 absl::Status ValidateEntryId(const std::string& id, const RequestLimits& limits) {
   if (id.empty()) return absl::InvalidArgumentError("id is empty; pass the id of an entry");
   if (id.size() > limits.max_id_bytes) {

@@ -38,6 +38,10 @@ struct RequestLimits {
   size_t max_id_bytes = 128;
   size_t max_query_vector_dim = 4096;
   size_t max_context_turns = 20;
+  // The text of one chat message imported into the corpus (ImportCorpus).
+  // Customer messages are short; 64 KiB leaves room for pasted logs while
+  // keeping one text well inside what the embedder trains on.
+  size_t max_corpus_text_bytes = 64 << 10;
 };
 
 // OK for "" and "default" (the one knowledge base a server has today);
@@ -73,6 +77,10 @@ std::string MakeListPageToken(const std::string& after_id);
 
 // An entry id given on its own (Get/Delete): non-empty, within limits.
 absl::Status ValidateEntryId(const std::string& id, const RequestLimits& limits);
+
+// The text of a chat message for the corpus: at most
+// limits.max_corpus_text_bytes, else InvalidArgument naming size and limit.
+absl::Status CheckCorpusText(absl::string_view text, const RequestLimits& limits);
 
 }  // namespace zhiku
 

@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "index/entry.h"
+#include "index/sha256.h"
 #include "tests/test_util.h"
 
 namespace zhiku {
@@ -67,6 +68,23 @@ void RawExec(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
+// The first column of the first row of `sql` on the store's file, as text.
+std::string RawQueryText(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  std::string value;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    if (text != nullptr) value = reinterpret_cast<const char*>(text);
+  } else {
+    ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
 class EntryStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { Reopen(); }
@@ -76,6 +94,16 @@ class EntryStoreTest : public ::testing::Test {
     auto store = OpenSqliteEntryStore(path_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+  }
+
+  std::vector<std::string> CorpusTexts() {
+    std::vector<std::string> texts;
+    absl::Status status = store_->ForEachCorpusText([&](absl::string_view text) {
+      texts.emplace_back(text);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return texts;
   }
 
   testing::TempDir dir_;
@@ -606,6 +634,132 @@ TEST_F(EntryStoreTest, ConcurrentWritersAllSucceedWithUniqueSeqs) {
   EXPECT_EQ(seqs.size(), static_cast<size_t>(kWrites));
   ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t last, store_->LastSeq());
   EXPECT_EQ(last, kWrites);
+}
+
+}  // namespace
+}  // namespace zhiku
+
+namespace zhiku {
+namespace {
+
+// ---- Corpus.
+
+TEST_F(EntryStoreTest, CorpusStoresEachTextOnceAcrossAndWithinCalls) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(CorpusAddOutcome first,
+                             store_->AddCorpusTexts({"怎么退货", "运费谁出", "怎么退货"}, "import"));
+  EXPECT_EQ(first.stored, 2);
+  EXPECT_EQ(first.duplicates, 1);  // repeated within the call
+  ZHIKU_ASSERT_OK_AND_ASSIGN(CorpusAddOutcome second,
+                             store_->AddCorpusTexts({"运费谁出", "how do I get a refund?", "怎么退货 "}, "import"));
+  EXPECT_EQ(second.stored, 2);  // byte comparison: the trailing space makes a new text
+  EXPECT_EQ(second.duplicates, 1);
+  EXPECT_THAT(CorpusTexts(), ElementsAre("怎么退货", "运费谁出", "how do I get a refund?", "怎么退货 "));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t size, store_->CorpusSize());
+  EXPECT_EQ(size, 4);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t version, store_->CorpusVersion());
+  EXPECT_EQ(version, 4);
+  // The corpus is no entry: entries and the change log are untouched.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t entries, store_->Count());
+  EXPECT_EQ(entries, 0);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t seq, store_->LastSeq());
+  EXPECT_EQ(seq, 0);
+  // On disk: the source, and the hash sha256sum would print.
+  EXPECT_EQ(RawQueryText(path_, "SELECT text_hash FROM corpus WHERE id = 1"), Sha256Hex("怎么退货"));
+  EXPECT_EQ(RawQueryText(path_, "SELECT source FROM corpus WHERE id = 3"), "import");
+}
+
+TEST_F(EntryStoreTest, CorpusRejectsBadTextsAndStoresNothingOfTheCall) {
+  struct BadCall {
+    std::vector<std::string> texts;
+    std::string source;
+    std::string message;
+  };
+  const BadCall kCalls[] = {
+      {{"好的", ""}, "import", "corpus text 1 is empty"},
+      {{"好的", std::string("\xe9\x80", 2)}, "import", "corpus text 1"},
+      {{"好的"}, "", "source is empty"},
+  };
+  for (const BadCall& call : kCalls) {
+    SCOPED_TRACE(call.message);
+    absl::StatusOr<CorpusAddOutcome> outcome = store_->AddCorpusTexts(call.texts, call.source);
+    EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(outcome.status().message(), HasSubstr(call.message));
+  }
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t size, store_->CorpusSize());
+  EXPECT_EQ(size, 0);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(CorpusAddOutcome none, store_->AddCorpusTexts({}, "import"));
+  EXPECT_EQ(none.stored + none.duplicates, 0);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t version, store_->CorpusVersion());
+  EXPECT_EQ(version, 0);
+}
+
+TEST_F(EntryStoreTest, CorpusSurvivesReopenAndItsVersionNeverGoesBack) {
+  ZHIKU_ASSERT_OK(store_->AddCorpusTexts({"a", "b", "c"}, "import"));
+  Reopen();
+  EXPECT_THAT(CorpusTexts(), ElementsAre("a", "b", "c"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t version, store_->CorpusVersion());
+  EXPECT_EQ(version, 3);
+  // Still deduplicated against what was stored before the reopen.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(CorpusAddOutcome again, store_->AddCorpusTexts({"b", "d"}, "import"));
+  EXPECT_EQ(again.stored, 1);
+  EXPECT_EQ(again.duplicates, 1);
+  // Rows pruned behind the store's back do not move the version back.
+  RawExec(path_, "DELETE FROM corpus");
+  ZHIKU_ASSERT_OK_AND_ASSIGN(version, store_->CorpusVersion());
+  EXPECT_EQ(version, 4);
+  ZHIKU_ASSERT_OK(store_->AddCorpusTexts({"e"}, "import"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(version, store_->CorpusVersion());
+  EXPECT_EQ(version, 5);
+}
+
+TEST_F(EntryStoreTest, ForEachCorpusTextReadsOneSnapshotAndStopsOnError) {
+  ZHIKU_ASSERT_OK(store_->AddCorpusTexts({"a", "b", "c"}, "import"));
+  std::vector<std::string> seen;
+  absl::Status status = store_->ForEachCorpusText([&](absl::string_view text) {
+    seen.emplace_back(text);
+    // Writing from inside the callback works and is not seen by this read.
+    EXPECT_TRUE(store_->AddCorpusTexts({absl::StrCat("added during ", text)}, "test").ok());
+    return absl::OkStatus();
+  });
+  ZHIKU_EXPECT_OK(status);
+  EXPECT_THAT(seen, ElementsAre("a", "b", "c"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t size, store_->CorpusSize());
+  EXPECT_EQ(size, 6);
+
+  int calls = 0;
+  status = store_->ForEachCorpusText([&](absl::string_view) {
+    return ++calls == 2 ? absl::CancelledError("enough") : absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(calls, 2);
+}
+
+// A zhiku.db written before the corpus existed: schema version 1 without the
+// corpus table. It opens, keeps its entries and gets an empty corpus.
+TEST(OpenSqliteEntryStore, StoreFromBeforeTheCorpusOpensWithAnEmptyCorpus) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("zhiku.db");
+  std::string store_id;
+  {
+    ZHIKU_ASSERT_OK_AND_ASSIGN(std::unique_ptr<EntryStore> store, OpenSqliteEntryStore(path));
+    ZHIKU_ASSERT_OK(store->Create(MakeEntry("a", "问题")));
+    store_id = store->StoreId();
+  }
+  RawExec(path, "DROP TABLE corpus");
+  ASSERT_EQ(RawQueryText(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'corpus'"), "0");
+
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::unique_ptr<EntryStore> store, OpenSqliteEntryStore(path));
+  EXPECT_EQ(store->StoreId(), store_id);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry entry, store->Get("a"));
+  EXPECT_EQ(entry.question, "问题");
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t size, store->CorpusSize());
+  EXPECT_EQ(size, 0);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t version, store->CorpusVersion());
+  EXPECT_EQ(version, 0);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(CorpusAddOutcome added, store->AddCorpusTexts({"怎么退货"}, "import"));
+  EXPECT_EQ(added.stored, 1);
+  // Additive tables need no schema bump, so older binaries still open it.
+  EXPECT_EQ(RawQueryText(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
 }
 
 }  // namespace

@@ -61,6 +61,32 @@ class ServiceTest : public ::testing::Test {
     return response;
   }
 
+  v1::ImportCorpusResponse ImportCorpus(const std::vector<std::string>& lines) {
+    grpc::ClientContext context;
+    v1::ImportCorpusResponse response;
+    auto writer = knowledge_->ImportCorpus(&context, &response);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      v1::ImportCorpusRequest request;
+      request.set_jsonl_line(lines[i]);
+      request.set_line_number(static_cast<int64_t>(i + 1));
+      request.set_retrain(i == 0);
+      EXPECT_TRUE(writer->Write(request));
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  std::vector<std::string> CorpusTexts() {
+    std::vector<std::string> texts;
+    ZHIKU_EXPECT_OK(server_->knowledge_base().ForEachCorpusText([&](absl::string_view text) {
+      texts.emplace_back(text);
+      return absl::OkStatus();
+    }));
+    return texts;
+  }
+
   void ImportSample() {
     v1::ImportEntriesResponse response = Import({std::begin(kKb), std::end(kKb)});
     ASSERT_EQ(response.created(), static_cast<int64_t>(std::size(kKb)));
@@ -285,7 +311,9 @@ TEST_F(ServiceTest, UpdateWithStaleVersionIsAbortedAndDeleteRemovesFromSearch) {
     ASSERT_TRUE(knowledge_->DeleteEntry(&context, request, &response).ok());
   }
   ZHIKU_ASSERT_OK(server_->knowledge_base().WaitUntilSearchable(absl::Seconds(5)));
-  for (const v1::SearchHit& hit : SearchFor("运费 包邮").hits()) EXPECT_NE(hit.entry().id(), "shipping-fee");
+  // A named response: range-for over .hits() of a temporary would read freed memory.
+  const v1::SearchResponse after_delete = SearchFor("运费 包邮");
+  for (const v1::SearchHit& hit : after_delete.hits()) EXPECT_NE(hit.entry().id(), "shipping-fee");
   grpc::ClientContext context;
   v1::GetEntryRequest get;
   get.set_id("shipping-fee");
@@ -341,6 +369,91 @@ TEST_F(ServiceTest, ImportCanWaitUntilEverythingIsSearchable) {
   v1::SearchResponse found = SearchFor("quokka299");
   ASSERT_GE(found.hits_size(), 1);
   EXPECT_EQ(found.hits(0).entry().id(), "bulk-299");
+}
+
+TEST_F(ServiceTest, ImportCorpusStoresMaskedCustomerMessagesAndCountsEveryLine) {
+  const std::vector<std::string> lines = {
+      // 1: a customer message with a phone number.
+      R"({"conversation_id":"c1","message_id":"m1","role":"customer","text":"我的手机号是13812345678，怎么退货？","ts":"2026-11-02T09:32:36+08:00","channel":"wechat"})",
+      // 2: the agent's reply is not corpus material.
+      R"({"conversation_id":"c1","message_id":"m2","role":"agent","text":"请提供您的订单号"})",
+      // 3: broken JSON.
+      R"({"conversation_id":"c1","message_id":"m3","role":"customer","text":"坏了)",
+      // 4: invalid UTF-8.
+      std::string(R"({"conversation_id":"c1","message_id":"m4","role":"customer","text":"退)") + "\xff" + R"(货"})",
+      // 5: the same text as line 1 in another conversation.
+      R"({"conversation_id":"c2","message_id":"m5","role":"customer","text":"我的手机号是13812345678，怎么退货？"})",
+      // 6: blank.
+      "",
+      // 7: a pasted wall of text over the 64 KiB limit.
+      absl::StrCat(R"({"conversation_id":"c3","message_id":"m7","role":"customer","text":")",
+                   std::string(70000, 'a'), R"("})"),
+      // 8: English, with an e-mail address and spaces around it.
+      R"({"conversation_id":"c4","message_id":"m8","role":"customer","text":"  mail me at jane.doe@example.com  "})",
+      // 9: an unknown role is an error, not a guess.
+      R"({"conversation_id":"c4","message_id":"m9","role":"user","text":"hi"})",
+      // 10: a customer message with no text (a sticker).
+      R"({"conversation_id":"c4","message_id":"m10","role":"customer","text":""})",
+  };
+  v1::ImportCorpusResponse response = ImportCorpus(lines);
+  EXPECT_EQ(response.lines_received(), 10);
+  EXPECT_EQ(response.stored(), 2);
+  EXPECT_EQ(response.duplicates(), 1);
+  EXPECT_EQ(response.skipped_not_customer(), 1);
+  EXPECT_EQ(response.blank_lines(), 2);
+  EXPECT_EQ(response.failed(), 4);
+  EXPECT_EQ(response.masked_items(), 3);  // the phone twice, the e-mail once
+  EXPECT_EQ(response.corpus_size(), 2);
+  std::vector<int64_t> error_lines;
+  for (const v1::ImportError& error : response.errors()) error_lines.push_back(error.line_number());
+  EXPECT_THAT(error_lines, ::testing::ElementsAre(3, 4, 7, 9));
+  EXPECT_THAT(response.errors(0).message(), HasSubstr("invalid JSON"));
+  EXPECT_THAT(response.errors(1).message(), HasSubstr("UTF-8"));
+  EXPECT_EQ(response.errors(2).id(), "m7");
+  EXPECT_THAT(response.errors(2).message(), HasSubstr("70,000 bytes; the limit for a corpus message is 65,536"));
+  EXPECT_THAT(response.errors(3).message(), HasSubstr("'user'"));
+
+  // What the embedder will read: masked, trimmed, each text once.
+  EXPECT_THAT(CorpusTexts(), ::testing::ElementsAre("我的手机号是[手机号]，怎么退货？", "mail me at [EMAIL]"));
+
+  // The server is fine, and importing the same log again adds nothing.
+  EXPECT_GE(Import({kKb[0]}).created(), 1);
+  v1::ImportCorpusResponse again = ImportCorpus(lines);
+  EXPECT_EQ(again.stored(), 0);
+  EXPECT_EQ(again.duplicates(), 3);
+  EXPECT_EQ(again.corpus_size(), 2);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t version, server_->knowledge_base().CorpusVersion());
+  EXPECT_EQ(version, 2);
+}
+
+TEST_F(ServiceTest, ImportCorpusStoresLargeLogsInSeveralBatches) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 2500; ++i) {
+    lines.push_back(absl::StrCat(R"({"role":"customer","text":"第)", i, R"(个问题：运单号SF)", 1000000000 + i, R"(到哪了"})"));
+  }
+  v1::ImportCorpusResponse response = ImportCorpus(lines);
+  EXPECT_EQ(response.stored(), 2500);
+  EXPECT_EQ(response.masked_items(), 2500);
+  EXPECT_EQ(response.failed(), 0);
+  EXPECT_EQ(response.corpus_size(), 2500);
+  // Distinct by N, so all are stored, each with its tracking number masked.
+  const std::vector<std::string> texts = CorpusTexts();
+  ASSERT_EQ(texts.size(), 2500u);
+  EXPECT_EQ(texts[7], "第7个问题：运单号[订单号]到哪了");
+}
+
+TEST_F(ServiceTest, ImportCorpusIntoAnUnknownKnowledgeBaseIsNotFound) {
+  grpc::ClientContext context;
+  v1::ImportCorpusResponse response;
+  auto writer = knowledge_->ImportCorpus(&context, &response);
+  v1::ImportCorpusRequest request;
+  request.set_jsonl_line(R"({"role":"customer","text":"hi"})");
+  request.set_knowledge_base("brand-b");
+  writer->Write(request);
+  writer->WritesDone();
+  EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t size, server_->knowledge_base().CorpusSize());
+  EXPECT_EQ(size, 0);
 }
 
 TEST_F(ServiceTest, ExportStreamsEveryEntry) {

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "service/server.h"
 #include "tests/test_util.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
 #include "zhiku/v1/search.grpc.pb.h"
@@ -92,6 +93,10 @@ TEST(RunCtlUsage, BadCommandLinesExitOneWithAHelpfulMessage) {
       {{"list", "extra"}, "unexpected argument 'extra'"},
       {{"import"}, "missing FILE.jsonl"},
       {{"import", "-"}, "standard input is not available"},
+      {{"import-corpus"}, "missing FILE.jsonl"},
+      {{"import-corpus", "a.jsonl", "b.jsonl"}, "unexpected argument 'b.jsonl'"},
+      {{"import-corpus", "-"}, "standard input is not available"},
+      {{"import-corpus", "-", "--retrain=maybe"}, "--retrain is a switch"},
       {{"create", "--file", "-"}, "standard input is not available"},
       {{"export", "--output="}, "--output is empty"},
       {{"help", "frobnicate"}, "unknown subcommand 'frobnicate'"},
@@ -145,6 +150,7 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
       {"delete", {"--expected_version"}},
       {"list", {"--filter", "--page_size", "--page_token", "--all"}},
       {"import", {}},
+      {"import-corpus", {"--retrain"}},
       {"export", {"--output", "--filter"}},
       {"health", {"--service"}},
       {"eval", {"--queries", "--limit", "--fail_below"}},
@@ -426,6 +432,17 @@ class FakeKnowledge final : public v1::KnowledgeService::Service {
     }
     return grpc::Status::OK;
   }
+  grpc::Status ImportCorpus(grpc::ServerContext*, grpc::ServerReader<v1::ImportCorpusRequest>* reader,
+                            v1::ImportCorpusResponse* response) override {
+    v1::ImportCorpusRequest line;
+    std::lock_guard<std::mutex> lock(mu);
+    while (reader->Read(&line)) {
+      corpus_lines.push_back(line.line_number());
+      corpus_retrain.push_back(line.retrain());
+      response->set_lines_received(response->lines_received() + 1);
+    }
+    return grpc::Status::OK;
+  }
   grpc::Status ExportEntries(grpc::ServerContext*, const v1::ExportEntriesRequest*,
                              grpc::ServerWriter<v1::ExportEntriesResponse>* writer) override {
     std::lock_guard<std::mutex> lock(mu);
@@ -444,6 +461,8 @@ class FakeKnowledge final : public v1::KnowledgeService::Service {
   std::mutex mu;
   std::map<std::string, v1::Entry> entries;
   std::vector<int64_t> imported_lines;
+  std::vector<int64_t> corpus_lines;
+  std::vector<bool> corpus_retrain;
   v1::UpdateEntryRequest last_update;
   bool concurrent_edit = false;
 };
@@ -655,6 +674,96 @@ TEST_F(CtlAgainstFakeServer, ListPagesWithAll) {
   std::vector<std::string> lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(nlohmann::json::parse(lines[2])["next_page_token"], "c");
+}
+
+TEST_F(CtlAgainstFakeServer, ImportCorpusSendsLineNumbersAndRetrain) {
+  const std::string path = dir_.Sub("chats.jsonl");
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "{\"role\":\"customer\",\"text\":\"a\"}\n";
+    f << "{\"role\":\"customer\",\"text\":\"" << std::string((1 << 20) + 10, 'x') << "\"}\n";  // not sent
+    f << "{\"role\":\"customer\",\"text\":\"b\"}\n";
+  }
+  Result r = Ctl({"import-corpus", path, "--retrain"});
+  EXPECT_EQ(r.code, kExitPartialImport) << r.err;  // the overlong line failed locally
+  EXPECT_THAT(knowledge_.corpus_lines, ::testing::ElementsAre(1, 3));
+  EXPECT_THAT(knowledge_.corpus_retrain, ::testing::ElementsAre(true, true));
+  EXPECT_THAT(r.out, HasSubstr(": 3 lines, "));
+  EXPECT_THAT(r.err, HasSubstr(path + ":2: line is 1048615 bytes; the limit is 1048576 (1 MiB); not sent"));
+  knowledge_.corpus_retrain.clear();
+  ASSERT_EQ(Ctl({"import-corpus", path}).code, kExitPartialImport);
+  EXPECT_THAT(knowledge_.corpus_retrain, ::testing::ElementsAre(false, false));
+}
+
+// ---------------------------------------------------------------------------
+// Against the real server, in-process on 127.0.0.1.
+
+class CtlAgainstRealServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.knowledge_base.data_dir = dir_.Sub("data");
+    absl::StatusOr<std::unique_ptr<ZhikuServer>> server = ZhikuServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    options_.server = server_->address();
+  }
+
+  Result Ctl(const std::vector<std::string>& args) { return RunArgs(args, options_); }
+
+  std::vector<std::string> CorpusTexts() {
+    std::vector<std::string> texts;
+    ZHIKU_EXPECT_OK(server_->knowledge_base().ForEachCorpusText([&](absl::string_view text) {
+      texts.emplace_back(text);
+      return absl::OkStatus();
+    }));
+    return texts;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<ZhikuServer> server_;
+  CtlOptions options_;
+};
+
+TEST_F(CtlAgainstRealServer, ImportCorpusPrintsTheSummaryAndExitsThreeWhenALineFailed) {
+  const std::string path = dir_.Sub("chats.jsonl");
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << R"({"conversation_id":"c1","message_id":"m1","role":"customer","text":"订单号SF1234567890怎么还没到？电话13812345678"})"
+      << "\r\n";                                                                         // 1: CRLF
+    f << R"({"conversation_id":"c1","message_id":"m2","role":"agent","text":"马上为您查询"})" << "\n";  // 2
+    f << R"({"conversation_id":"c1","message_id":"m3","role":"customer","text":)" << "\n";            // 3: broken
+    f << "\n";                                                                              // 4: blank
+    f << R"({"conversation_id":"c2","message_id":"m5","role":"customer","text":"How do I return shoes?"})";  // 5
+  }
+  Result r = Ctl({"import-corpus", path});
+  EXPECT_EQ(r.code, kExitPartialImport) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("imported corpus from " + path +
+                               ": 5 lines, 2 stored, 0 duplicates, 1 skipped (not customer), 1 blank, 1 failed; "
+                               "2 items of personal data masked; corpus size 2 ("));
+  std::vector<std::string> errors = Lines(r.err);
+  ASSERT_EQ(errors.size(), 1u) << r.err;
+  EXPECT_THAT(errors[0], HasSubstr(path + ":3: invalid JSON at byte"));
+  EXPECT_THAT(CorpusTexts(), ::testing::ElementsAre("订单号[订单号]怎么还没到？电话[手机号]", "How do I return shoes?"));
+
+  // The same log again from stdin, minus the broken line: all duplicates, exit 0.
+  std::istringstream in(
+      "{\"role\":\"customer\",\"text\":\"How do I return shoes?\"}\n"
+      "{\"role\":\"customer\",\"text\":\"Where is my refund? mail a@b.com\"}\n");
+  options_.in = &in;
+  r = Ctl({"--json", "import-corpus", "-"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["file"], "<stdin>");
+  EXPECT_EQ(j["lines"], 2);
+  EXPECT_EQ(j["stored"], 1);
+  EXPECT_EQ(j["duplicates"], 1);
+  EXPECT_EQ(j["skipped_not_customer"], 0);
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_EQ(j["masked_items"], 1);
+  EXPECT_EQ(j["corpus_size"], 3);
+  EXPECT_TRUE(j["errors"].empty());
 }
 
 TEST(RunCtlErrors, UnreachableServerIsExitTwoWithCodeName) {
