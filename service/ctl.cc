@@ -293,7 +293,7 @@ const std::vector<SubcommandSpec>& Subcommands() {
         "until zhikuctl health >/dev/null 2>&1; do sleep 0.2; done"},
        &RunHealth},
       {"eval", "--queries FILE [--semantic_ratio R] [--fail_below M:MIN,...]",
-       "Measure ranking, decisions and calibration on an eval set.",
+       "Measure ranking, decisions, calibration.",
        "Runs every query of FILE ({\"query\", \"expected_id\"} per line; "
        "expected_id null = out of scope) through Answer, and the in-scope "
        "ones through Search (page size 10), one call at a time. Prints top-1 "
