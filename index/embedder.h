@@ -60,7 +60,7 @@ struct FastTextOptions {
   // took 968 MB to train on a tiny file. The input matrix
   // holds (vocabulary + bucket) x dim floats: 80 MB at the defaults below.
   int dim = 100;          // > 0
-  int epochs = 30;        // > 0
+  int epochs = 50;        // > 0
   // Training threads, >= 1. threads = 1 trains on the calling thread and is
   // reproducible for a fixed seed. threads > 1 trains Hogwild-style (threads
   // update shared matrices without locks, each from its own slice of the

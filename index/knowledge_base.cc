@@ -243,7 +243,7 @@ struct KnowledgeBase::Impl {
         }
       }
       return VectorLeg::Build(VectorSource::kEntry, nullptr, dim, snap, options.semantic.index,
-                              options.semantic.centroid_weight);
+                              options.semantic.leg);
     }
     std::vector<std::pair<std::string, std::string>> texts;
     int label = 0;
@@ -262,7 +262,7 @@ struct KnowledgeBase::Impl {
                            FastTextEmbedder::TrainSupervised(texts, TrainingOptions(snap.entries.size()), work));
     std::shared_ptr<const Embedder> embedder(std::move(model));
     return VectorLeg::Build(VectorSource::kEmbedder, std::move(embedder), 0, snap, options.semantic.index,
-                            options.semantic.centroid_weight);
+                            options.semantic.leg);
   }
 
   absl::Status SaveGeneration(const Generation& gen) {
@@ -335,7 +335,7 @@ struct KnowledgeBase::Impl {
       ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<FastTextEmbedder> model, FastTextEmbedder::Load(dir + "/model.bin"));
       embedder = std::move(model);
     }
-    ZHIKU_ASSIGN_OR_RETURN(gen.leg, VectorLeg::LoadBase(dir, source, std::move(embedder), options.semantic.centroid_weight));
+    ZHIKU_ASSIGN_OR_RETURN(gen.leg, VectorLeg::LoadBase(dir, source, std::move(embedder), options.semantic.leg));
     std::ifstream cal_in(dir + "/calibration.json");
     std::string cal_text((std::istreambuf_iterator<char>(cal_in)), std::istreambuf_iterator<char>());
     if (!cal_text.empty() && cal_text != "\n") {

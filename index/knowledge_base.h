@@ -49,9 +49,8 @@ struct SemanticOptions {
   // Rebuild the vector base when this many entries changed since it was built.
   size_t compact_after_changed_entries = 2000;
   VectorIndexBuildOptions index;
-  // Weight of an entry's centroid against its best phrasing in the vector
-  // leg's score (VectorLeg).
-  double centroid_weight = 0.5;
+  // How the vector leg scores an entry from its vectors (VectorLeg).
+  VectorLegOptions leg;
   // Request defaults.
   FusionOptions fusion;
 };

@@ -74,7 +74,7 @@ absl::Status VectorLeg::BuildCentroids(const VectorIndexBuildOptions& options) {
 
 absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::Build(
     VectorSource source, std::shared_ptr<const Embedder> embedder, int dim, const Snapshot& snapshot,
-    const VectorIndexBuildOptions& options, double centroid_weight) {
+    const VectorIndexBuildOptions& options, const VectorLegOptions& leg_options) {
   if ((source == VectorSource::kEmbedder) != (embedder != nullptr)) {
     return absl::InvalidArgumentError("an embedder is needed exactly for VectorSource::kEmbedder");
   }
@@ -99,7 +99,7 @@ absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::Build(
   for (size_t i = 0; i < labels->size(); ++i) (*by_entry)[(*labels)[i].entry_id].push_back(static_cast<int64_t>(i));
   leg->base_entry_labels_ = std::move(by_entry);
   leg->base_labels_ = std::move(labels);
-  leg->centroid_weight_ = centroid_weight;
+  leg->options_ = leg_options;
   ZHIKU_RETURN_IF_ERROR(leg->BuildCentroids(options));
   leg->tombstones_ = std::make_shared<absl::flat_hash_set<std::string>>();
   leg->delta_labels_ = std::make_shared<LabelMap>();
@@ -172,6 +172,8 @@ absl::StatusOr<VectorLegHit> VectorLeg::ScoreEntry(const std::string& id, const 
   }
   if (index == nullptr || labels->empty()) return absl::NotFoundError(absl::StrCat("no vectors for entry ", id));
   std::vector<float> v(dim_), sum(dim_, 0.0f);
+  std::vector<float> dots;
+  dots.reserve(labels->size());
   float best = -2;
   for (int64_t label : *labels) {
     ZHIKU_RETURN_IF_ERROR(index->Reconstruct(label, v.data()));
@@ -180,18 +182,26 @@ absl::StatusOr<VectorLegHit> VectorLeg::ScoreEntry(const std::string& id, const 
       dot += v[i] * query[i];
       sum[i] += v[i];
     }
+    dots.push_back(dot);
     if (dot > best) {
       best = dot;
       const Label& l = index == base_.get() ? (*base_labels_)[label] : delta_labels_->at(label);
       hit.phrasing = l.phrasing;
     }
   }
+  if (options_.top_m > 1 && dots.size() > 1) {
+    const size_t m = std::min<size_t>(options_.top_m, dots.size());
+    std::partial_sort(dots.begin(), dots.begin() + m, dots.end(), std::greater<float>());
+    float total = 0;
+    for (size_t i = 0; i < m; ++i) total += dots[i];
+    best = total / m;
+  }
   float centroid = best;
   if (NormalizeVector(sum)) {
     centroid = 0;
     for (int i = 0; i < dim_; ++i) centroid += sum[i] * query[i];
   }
-  hit.score = static_cast<float>((1 - centroid_weight_) * best + centroid_weight_ * centroid);
+  hit.score = static_cast<float>((1 - options_.centroid_weight) * best + options_.centroid_weight * centroid);
   return hit;
 }
 
@@ -285,7 +295,7 @@ absl::Status VectorLeg::SaveBase(const std::string& dir) const {
 
 absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::LoadBase(const std::string& dir, VectorSource source,
                                                                      std::shared_ptr<const Embedder> embedder,
-                                                                     double centroid_weight) {
+                                                                     const VectorLegOptions& leg_options) {
   ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> base, VectorIndex::Load(dir + "/base.faiss"));
   const std::string path = dir + "/labels.tsv";
   std::ifstream in(path, std::ios::binary);
@@ -324,7 +334,7 @@ absl::StatusOr<std::shared_ptr<const VectorLeg>> VectorLeg::LoadBase(const std::
   for (size_t i = 0; i < labels->size(); ++i) (*by_entry)[(*labels)[i].entry_id].push_back(static_cast<int64_t>(i));
   leg->base_entry_labels_ = std::move(by_entry);
   leg->base_labels_ = std::move(labels);
-  leg->centroid_weight_ = centroid_weight;
+  leg->options_ = leg_options;
   // Centroids are cheap to derive from the base: not stored.
   ZHIKU_RETURN_IF_ERROR(leg->BuildCentroids({}));
   leg->tombstones_ = std::make_shared<absl::flat_hash_set<std::string>>();

@@ -18,8 +18,8 @@
 // Besides its phrasings, every entry has a centroid: the normalised mean of
 // its phrasing vectors, indexed the same way. A search gathers candidate
 // entries from both the nearest phrasings and the nearest centroids, then
-// scores each candidate exactly: (1 - centroid_weight) x its best phrasing's
-// cosine + centroid_weight x its centroid's. The best phrasing sees the one
+// scores each candidate exactly: (1 - centroid_weight) x its phrasing part
+// (mean of its top_m phrasing cosines) + centroid_weight x its centroid's. The best phrasing sees the one
 // closest way of asking; the centroid how the entry's phrasings lean as a
 // whole, which for a model trained to separate entries is the more stable
 // signal.
@@ -49,6 +49,15 @@ enum class VectorSource {
   kEntry,     // the entries' own vectors (bring-your-own, Entry::vectors)
 };
 
+// How an entry's score is made from its vectors' cosines with the query.
+struct VectorLegOptions {
+  // The phrasing part is the mean of the entry's top_m phrasing cosines
+  // (1 = its best phrasing only).
+  int top_m = 3;
+  // Weight of the entry's centroid against the phrasing part.
+  double centroid_weight = 0;
+};
+
 struct VectorLegHit {
   std::string entry_id;
   float score = 0;    // inner product of the query with the best phrasing
@@ -66,7 +75,7 @@ class VectorLeg {
   static absl::StatusOr<std::shared_ptr<const VectorLeg>> Build(
       VectorSource source, std::shared_ptr<const Embedder> embedder, int dim,
       const Snapshot& snapshot, const VectorIndexBuildOptions& options = {},
-      double centroid_weight = 0.5);
+      const VectorLegOptions& leg_options = {});
 
   // The leg after `changed_ids` changed in `snapshot` (an id absent from it
   // was deleted): shares the base, copies the delta. Thread-compatible.
@@ -102,7 +111,7 @@ class VectorLeg {
   // DataLoss if unreadable or inconsistent.
   static absl::StatusOr<std::shared_ptr<const VectorLeg>> LoadBase(
       const std::string& dir, VectorSource source, std::shared_ptr<const Embedder> embedder,
-      double centroid_weight = 0.5);
+      const VectorLegOptions& leg_options = {});
 
  private:
   struct Label {
@@ -130,7 +139,7 @@ class VectorLeg {
   std::shared_ptr<const EntryLabels> base_entry_labels_;
   std::shared_ptr<const VectorIndex> centroids_;  // label i = centroid of centroid_ids_[i]
   std::shared_ptr<const std::vector<std::string>> centroid_ids_;
-  double centroid_weight_ = 0.5;
+  VectorLegOptions options_;
   std::shared_ptr<const absl::flat_hash_set<std::string>> tombstones_;
   std::shared_ptr<const VectorIndex> delta_;         // may be null (empty)
   std::shared_ptr<const LabelMap> delta_labels_;
