@@ -26,7 +26,7 @@ ABSL_FLAG(double, out_of_scope_share, 0.05,
 
 int main(int argc, char** argv) {
   // --help lists the flags of this file; absl's default looks for a file
-  // named like the binary (zhiku-bench), which the underscore never matches.
+  // named like the binary (zhiku-synth-kb), which the underscore never matches.
   absl::FlagsUsageConfig usage_config;
   usage_config.contains_help_flags = [](absl::string_view path) { return absl::EndsWith(path, "zhiku_synth_kb.cc"); };
   usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
