@@ -1,5 +1,6 @@
 #include "index/entry.h"
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -86,6 +87,44 @@ absl::Status CheckCount(absl::string_view label, absl::string_view field, size_t
                                                  "; the limit is ", WithThousands(max)));
 }
 
+absl::Status CheckVectors(absl::string_view label, const Entry& entry, const EntryLimits& limits) {
+  const std::vector<std::vector<float>>& vectors = entry.vectors;
+  if (vectors.empty()) return absl::OkStatus();
+  const size_t phrasings = 1 + entry.variants.size();
+  if (vectors.size() != 1 && vectors.size() != phrasings) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        label, ": ", WithThousands(vectors.size()), " vectors given; give 1 (for the whole entry) or ",
+        WithThousands(phrasings), " (one per phrasing: the question, then each of its ",
+        WithThousands(entry.variants.size()), " variants)"));
+  }
+  const size_t dim = vectors[0].size();
+  if (dim == 0 || dim > limits.max_vector_dim) {
+    return absl::InvalidArgumentError(absl::StrCat(label, ": vectors[0] has ", WithThousands(dim),
+                                                   " values; a vector has 1 to ",
+                                                   WithThousands(limits.max_vector_dim)));
+  }
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    if (vectors[i].size() != dim) {
+      return absl::InvalidArgumentError(absl::StrCat(label, ": vectors[", i, "] has ",
+                                                     WithThousands(vectors[i].size()), " values but vectors[0] has ",
+                                                     WithThousands(dim), "; all vectors of an entry have one length"));
+    }
+    bool all_zero = true;
+    for (size_t j = 0; j < dim; ++j) {
+      if (!std::isfinite(vectors[i][j])) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(label, ": vectors[", i, "][", j, "] is not a finite number"));
+      }
+      if (vectors[i][j] != 0.0f) all_zero = false;
+    }
+    if (all_zero) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          label, ": vectors[", i, "] is all zeros; it has no direction for cosine similarity"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // ---- JSON reading. nlohmann exceptions stop in this file.
 
 absl::Status TypeError(absl::string_view key, absl::string_view want, const Json& got) {
@@ -137,6 +176,35 @@ absl::Status ReadStringArray(const Json& object, absl::string_view key, std::vec
   return absl::OkStatus();
 }
 
+// "vectors": an array of arrays of numbers, each read as a float32.
+absl::Status ReadVectors(const Json& object, std::vector<std::vector<float>>* out) {
+  auto it = object.find("vectors");
+  if (it == object.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_array()) return TypeError("vectors", "an array of arrays of numbers", *it);
+  out->reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& row = (*it)[i];
+    if (!row.is_array()) return TypeError(absl::StrCat("vectors[", i, "]"), "an array of numbers", row);
+    std::vector<float> vector;
+    vector.reserve(row.size());
+    for (size_t j = 0; j < row.size(); ++j) {
+      const Json& value = row[j];
+      if (!value.is_number()) return TypeError(absl::StrCat("vectors[", i, "][", j, "]"), "a number", value);
+      const double x = value.get<double>();
+      // Below FLT_MAX + half its ulp a double rounds to a finite float (the
+      // shortest form of FLT_MAX itself, 3.4028235e38, is above FLT_MAX).
+      static const double kFloatLimit = std::ldexp(1.0, 128) - std::ldexp(1.0, 103);
+      if (!(std::abs(x) < kFloatLimit)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("\"vectors[", i, "][", j, "]\" is ", x, ", outside the float32 range"));
+      }
+      vector.push_back(static_cast<float>(x));
+    }
+    out->push_back(std::move(vector));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadInt(const Json& object, absl::string_view key, int64_t* out) {
   auto it = object.find(std::string(key));
   if (it == object.end() || it->is_null()) return absl::OkStatus();
@@ -162,6 +230,7 @@ absl::StatusOr<Entry> EntryFromJson(const Json& json) {
   if (status.ok()) status = ReadStringArray(json, "tags", &entry.tags);
   if (status.ok()) status = ReadString(json, "locale", false, &entry.locale);
   if (status.ok()) status = ReadString(json, "channel", false, &entry.channel);
+  if (status.ok()) status = ReadVectors(json, &entry.vectors);
   if (status.ok()) status = ReadInt(json, "version", &entry.version);
   if (status.ok()) status = ReadInt(json, "created_at", &entry.created_at_ms);
   if (status.ok()) status = ReadInt(json, "updated_at", &entry.updated_at_ms);
@@ -248,21 +317,29 @@ absl::Status ValidateEntry(const Entry& entry, const EntryLimits& limits) {
 
   status = CheckText(label, "locale", entry.locale, limits.max_label_bytes);
   if (!status.ok()) return status;
-  return CheckText(label, "channel", entry.channel, limits.max_label_bytes);
+  status = CheckText(label, "channel", entry.channel, limits.max_label_bytes);
+  if (!status.ok()) return status;
+  return CheckVectors(label, entry, limits);
 }
 
 Entry CanonicalizeEntry(Entry entry) {
   entry.question = Trim(entry.question);
+  // With one vector per phrasing, vectors[i + 1] belongs to variants[i].
+  const bool per_phrasing = entry.vectors.size() > 1 && entry.vectors.size() == 1 + entry.variants.size();
   std::vector<std::string> variants;
   variants.reserve(entry.variants.size());
+  std::vector<std::vector<float>> vectors;
+  if (per_phrasing) vectors.push_back(std::move(entry.vectors[0]));
   absl::flat_hash_set<std::string> seen;
-  for (const std::string& raw : entry.variants) {
-    std::string variant = Trim(raw);
+  for (size_t i = 0; i < entry.variants.size(); ++i) {
+    std::string variant = Trim(entry.variants[i]);
     if (variant.empty() || variant == entry.question) continue;
     if (!seen.insert(variant).second) continue;
     variants.push_back(std::move(variant));
+    if (per_phrasing) vectors.push_back(std::move(entry.vectors[i + 1]));
   }
   entry.variants = std::move(variants);
+  if (per_phrasing) entry.vectors = std::move(vectors);
   return entry;
 }
 
@@ -289,6 +366,15 @@ std::string EntryToJsonLine(const Entry& entry) {
   json["version"] = entry.version;
   json["created_at"] = entry.created_at_ms;
   json["updated_at"] = entry.updated_at_ms;
+  if (!entry.vectors.empty()) {
+    nlohmann::ordered_json vectors = nlohmann::ordered_json::array();
+    for (const std::vector<float>& vector : entry.vectors) {
+      nlohmann::ordered_json values = nlohmann::ordered_json::array();
+      for (float x : vector) values.push_back(Float32ForJson(x));
+      vectors.push_back(std::move(values));
+    }
+    json["vectors"] = std::move(vectors);
+  }
   // Stored entries are valid UTF-8; "replace" keeps a bug elsewhere from
   // turning an export into an exception.
   return json.dump(/*indent=*/-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);

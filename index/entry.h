@@ -27,7 +27,8 @@ struct Entry {
   int64_t updated_at_ms = 0;  // set by the store
   int64_t version = 0;        // 1 on create, +1 on every change; set by the store
   // Bring-your-own embeddings: none, one for the whole entry, or one per
-  // phrasing (question, then each variant); all of one dimension.
+  // phrasing (question, then each variant); all of one dimension, which must
+  // be the dimension of every other entry's vectors in the knowledge base.
   std::vector<std::vector<float>> vectors;
 
   friend bool operator==(const Entry&, const Entry&) = default;
@@ -43,11 +44,16 @@ struct EntryLimits {
   size_t max_answer_bytes = 64 * 1024;
   size_t max_tags = 32;
   size_t max_label_bytes = 128;  // category, each tag, locale, channel
+  size_t max_vector_dim = 4096;  // values per vector (Entry::vectors)
 };
 
 // Returns OK if `entry` can be stored: valid UTF-8 everywhere, a non-blank
 // question, an id that is empty (the store assigns one) or made of
-// printable ASCII without spaces, and every field within `limits`. Otherwise
+// printable ASCII without spaces, and every field within `limits`. Vectors,
+// when given: 1 (for the whole entry) or 1 + variants.size() of them (one per
+// phrasing), all of one length in 1..limits.max_vector_dim, every value
+// finite, none all zeros. (That the dimension matches the knowledge base's
+// is the store's check: it needs the other entries.) Otherwise
 // InvalidArgument naming the field, what is wrong and the limit.
 absl::Status ValidateEntry(const Entry& entry, const EntryLimits& limits = {});
 
@@ -55,7 +61,9 @@ absl::Status ValidateEntry(const Entry& entry, const EntryLimits& limits = {});
 // trimmed of surrounding whitespace (ASCII, U+00A0, U+200B, U+3000, U+FEFF);
 // empty variants, variants equal to the question and repeats of an earlier
 // variant dropped (exact comparison, first occurrence kept, order kept).
-// Other fields are unchanged. Call it before ValidateEntry on entries that
+// Per-phrasing vectors (as many as question + variants) stay aligned: the
+// vector of a dropped variant is dropped with it. Other fields are
+// unchanged. Call it before ValidateEntry on entries that
 // come in from outside; it never fails (invalid UTF-8 stays invalid).
 Entry CanonicalizeEntry(Entry entry);
 
@@ -64,8 +72,11 @@ Entry CanonicalizeEntry(Entry entry);
 absl::Status ValidateUtf8(absl::string_view text, absl::string_view what);
 
 // Parses one line of the KB JSONL format:
-//   {"id","question","variants":[...],"answer","category","tags":[...],"locale","channel"?}
-// Unknown keys are ignored; "variants" and "tags" may be absent. Returns
+//   {"id","question","variants":[...],"answer","category","tags":[...],"locale","channel"?,
+//    "vectors"?:[[0.12,-0.5,...],...]}
+// Unknown keys are ignored; "variants", "tags" and "vectors" may be absent.
+// "vectors" is an array of arrays of numbers (each read as a float32; a
+// number outside the float32 range is an error). Returns
 // InvalidArgument (with the reason) for broken JSON, wrong types or a missing
 // question. Does not call ValidateEntry.
 // Any key may be null (= absent). "version", "created_at" and "updated_at"
@@ -75,7 +86,9 @@ absl::StatusOr<Entry> EntryFromJsonLine(absl::string_view line);
 
 // Serialises `entry` as one JSONL line (no trailing newline) in the same
 // format, including "channel", "version", "created_at" and "updated_at"
-// (milliseconds since the Unix epoch).
+// (milliseconds since the Unix epoch), and "vectors" when the entry has any
+// (each value in the shortest decimal form that reads back as the same
+// float32).
 std::string EntryToJsonLine(const Entry& entry);
 
 }  // namespace zhiku

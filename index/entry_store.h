@@ -60,6 +60,10 @@ class EntryStore {
 
   // Create, Update and UpsertBatch store CanonicalizeEntry(entry), so the
   // returned entry may differ from the argument in question/variants.
+  // They also reject (InvalidArgument, naming both dimensions) an entry
+  // whose vectors have another dimension than the vectors of the other
+  // entries in the store: the first entry stored with vectors sets the
+  // dimension, and it can change only once no other entry has vectors.
   //
   // Stores a new entry. An empty id is replaced by a generated one. Sets
   // version = 1 and both timestamps. Returns the stored entry.

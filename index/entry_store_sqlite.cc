@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,7 +37,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr int64_t kSchemaVersion = 1;
+// 1: entries, changes, meta. 2: entries.vector_dim and entries.vectors
+// (bring-your-own embeddings); MigrateSchema upgrades older stores.
+constexpr int64_t kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxIdleReaders = 4;
 constexpr int kMaxListLimit = 1000;
@@ -101,6 +104,12 @@ class Statement {
     Check(sqlite3_bind_int64(stmt_, next_param_++, value));
     return *this;
   }
+  // SQLITE_STATIC would do for our callers, but TRANSIENT keeps Bind safe
+  // for temporaries.
+  Statement& BindBlob(absl::string_view bytes) {
+    Check(sqlite3_bind_blob64(stmt_, next_param_++, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+    return *this;
+  }
   Statement& BindNull() {
     Check(sqlite3_bind_null(stmt_, next_param_++));
     return *this;
@@ -114,6 +123,12 @@ class Statement {
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string Text(int col) const { return std::string(TextView(col)); }
+  // Valid until the next Step() or the statement's end.
+  absl::string_view BlobView(int col) const {
+    const void* blob = sqlite3_column_blob(stmt_, col);
+    if (blob == nullptr) return absl::string_view();
+    return absl::string_view(static_cast<const char*>(blob), sqlite3_column_bytes(stmt_, col));
+  }
   // Valid until the next Step() or the statement's end.
   absl::string_view TextView(int col) const {
     const unsigned char* text = sqlite3_column_text(stmt_, col);
@@ -245,9 +260,47 @@ absl::StatusOr<std::vector<std::string>> DecodeStrings(absl::string_view text, a
   return values;
 }
 
+// Entry::vectors as stored: count * dim IEEE-754 float32 values, little
+// endian, one vector after another; the dimension is its own column.
+std::string EncodeVectors(const std::vector<std::vector<float>>& vectors) {
+  std::string bytes;
+  size_t total = 0;
+  for (const std::vector<float>& v : vectors) total += v.size();
+  bytes.reserve(total * 4);
+  for (const std::vector<float>& v : vectors) {
+    for (float x : v) {
+      uint32_t bits;
+      static_assert(sizeof(bits) == sizeof(x));
+      std::memcpy(&bits, &x, sizeof(bits));
+      for (int shift = 0; shift < 32; shift += 8) bytes.push_back(static_cast<char>((bits >> shift) & 0xff));
+    }
+  }
+  return bytes;
+}
+
+absl::StatusOr<std::vector<std::vector<float>>> DecodeVectors(absl::string_view bytes, int64_t dim,
+                                                              absl::string_view id) {
+  std::vector<std::vector<float>> vectors;
+  if (dim == 0 && bytes.empty()) return vectors;
+  if (dim < 1 || bytes.empty() || bytes.size() % (4 * static_cast<uint64_t>(dim)) != 0) {
+    return absl::DataLossError(absl::StrCat("entry ", Quoted(id), ": stored vectors (", bytes.size(),
+                                            " bytes) do not fit dimension ", dim, "; restore from a backup"));
+  }
+  const size_t count = bytes.size() / (4 * static_cast<size_t>(dim));
+  vectors.resize(count, std::vector<float>(dim));
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  for (size_t i = 0; i < count; ++i) {
+    for (int64_t j = 0; j < dim; ++j, p += 4) {
+      const uint32_t bits = uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+      std::memcpy(&vectors[i][j], &bits, sizeof(bits));
+    }
+  }
+  return vectors;
+}
+
 constexpr char kSelectColumns[] =
     "id, question, variants, answer, category, tags, locale, channel, created_at_ms, updated_at_ms, "
-    "version";
+    "version, vector_dim, vectors";
 
 // Reads a row selected with kSelectColumns.
 absl::StatusOr<Entry> ReadEntry(const Statement& row) {
@@ -263,12 +316,14 @@ absl::StatusOr<Entry> ReadEntry(const Statement& row) {
   entry.created_at_ms = row.Int(8);
   entry.updated_at_ms = row.Int(9);
   entry.version = row.Int(10);
+  ZHIKU_ASSIGN_OR_RETURN(entry.vectors, DecodeVectors(row.BlobView(12), row.Int(11), entry.id));
   return entry;
 }
 
 bool SameContent(const Entry& a, const Entry& b) {
   return a.question == b.question && a.variants == b.variants && a.answer == b.answer &&
-         a.category == b.category && a.tags == b.tags && a.locale == b.locale && a.channel == b.channel;
+         a.category == b.category && a.tags == b.tags && a.locale == b.locale && a.channel == b.channel &&
+         a.vectors == b.vectors;
 }
 
 absl::StatusOr<std::optional<Entry>> LoadEntry(Connection& db, absl::string_view id) {
@@ -284,10 +339,12 @@ absl::StatusOr<std::optional<Entry>> LoadEntry(Connection& db, absl::string_view
 // Insert and update bind the same parameters in the same order.
 constexpr char kInsertEntry[] =
     "INSERT INTO entries(id, question, variants, answer, category, tags, locale, channel, "
-    "created_at_ms, updated_at_ms, version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    "created_at_ms, updated_at_ms, version, vector_dim, vectors) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr char kUpdateEntry[] =
     "UPDATE entries SET question = ?2, variants = ?3, answer = ?4, category = ?5, tags = ?6, "
-    "locale = ?7, channel = ?8, created_at_ms = ?9, updated_at_ms = ?10, version = ?11 WHERE id = ?1";
+    "locale = ?7, channel = ?8, created_at_ms = ?9, updated_at_ms = ?10, version = ?11, "
+    "vector_dim = ?12, vectors = ?13 WHERE id = ?1";
 
 absl::Status WriteEntry(Connection& db, const Entry& entry, bool insert) {
   ZHIKU_ASSIGN_OR_RETURN(Statement write, db.Prepare(insert ? kInsertEntry : kUpdateEntry));
@@ -301,8 +358,32 @@ absl::Status WriteEntry(Connection& db, const Entry& entry, bool insert) {
       .Bind(entry.channel)
       .Bind(entry.created_at_ms)
       .Bind(entry.updated_at_ms)
-      .Bind(entry.version);
+      .Bind(entry.version)
+      .Bind(static_cast<int64_t>(entry.vectors.empty() ? 0 : entry.vectors[0].size()));
+  if (entry.vectors.empty()) {
+    write.BindNull();
+  } else {
+    write.BindBlob(EncodeVectors(entry.vectors));
+  }
   return write.Run();
+}
+
+// OK if `entry` has no vectors or vectors of the dimension every other
+// entry's vectors have (the first entry stored with vectors sets it; all
+// entries share one vector space). InvalidArgument naming both dimensions
+// otherwise. One lookup in the partial index on vector_dim.
+absl::Status CheckVectorDimension(Connection& db, const Entry& entry) {
+  if (entry.vectors.empty()) return absl::OkStatus();
+  ZHIKU_ASSIGN_OR_RETURN(
+      Statement query, db.Prepare("SELECT vector_dim, id FROM entries WHERE vector_dim > 0 AND id <> ? LIMIT 1"));
+  query.Bind(entry.id);
+  ZHIKU_ASSIGN_OR_RETURN(bool found, query.Step());
+  const int64_t dim = static_cast<int64_t>(entry.vectors[0].size());
+  if (!found || query.Int(0) == dim) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "entry ", Quoted(entry.id), ": vectors have dimension ", dim, " but this knowledge base's vectors have dimension ",
+      query.Int(0), " (e.g. entry ", Quoted(query.TextView(1)),
+      "); embed with the same model, or delete the entries with vectors first to change models"));
 }
 
 absl::Status AppendChange(Connection& db, absl::string_view id, bool deleted, int64_t at_ms) {
@@ -339,6 +420,7 @@ std::string RandomHex128() {
   return hex;
 }
 
+// Schema version 1; later versions are migrations (MigrateSchema).
 constexpr char kCreateSchema[] = R"sql(
 CREATE TABLE meta(
   key TEXT PRIMARY KEY NOT NULL,
@@ -361,6 +443,14 @@ CREATE TABLE changes(
   entry_id TEXT NOT NULL,
   deleted INTEGER NOT NULL,
   at_ms INTEGER NOT NULL);
+)sql";
+
+// Schema version 2: bring-your-own vectors. The partial index lets
+// CheckVectorDimension find an entry with vectors without a scan.
+constexpr char kMigrateTo2[] = R"sql(
+ALTER TABLE entries ADD COLUMN vector_dim INTEGER NOT NULL DEFAULT 0;  -- 0 = no vectors
+ALTER TABLE entries ADD COLUMN vectors BLOB;  -- NULL, or see EncodeVectors
+CREATE INDEX entries_by_vector_dim ON entries(vector_dim) WHERE vector_dim > 0;
 )sql";
 
 // Tables added after schema version 1 that old binaries can ignore: created
@@ -401,6 +491,20 @@ absl::StatusOr<int64_t> QueryInt(Connection& db, const char* sql) {
   return query.Int(0);
 }
 
+// Upgrades a store at schema `version` to kSchemaVersion, inside the
+// caller's transaction (SQLite's DDL is transactional: a failed migration
+// leaves the store as it was). New stores are created at version 1 and
+// migrated, so every store takes the same path.
+absl::Status MigrateSchema(Connection& db, int64_t version) {
+  if (version < 2) ZHIKU_RETURN_IF_ERROR(db.Exec(kMigrateTo2));
+  if (version < kSchemaVersion) {
+    ZHIKU_ASSIGN_OR_RETURN(Statement update, db.Prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'"));
+    update.Bind(absl::StrCat(kSchemaVersion));
+    ZHIKU_RETURN_IF_ERROR(update.Run());
+  }
+  return absl::OkStatus();
+}
+
 // Creates the schema in an empty database or checks an existing one.
 // Returns the store id.
 absl::StatusOr<std::string> InitializeSchema(Connection& db, const std::string& path) {
@@ -419,8 +523,9 @@ absl::StatusOr<std::string> InitializeSchema(Connection& db, const std::string& 
     const std::string store_id = RandomHex128();
     ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateSchema));
     ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateAdditiveTables));
-    ZHIKU_RETURN_IF_ERROR(WriteMeta(db, "schema_version", absl::StrCat(kSchemaVersion)));
+    ZHIKU_RETURN_IF_ERROR(WriteMeta(db, "schema_version", "1"));
     ZHIKU_RETURN_IF_ERROR(WriteMeta(db, "store_id", store_id));
+    ZHIKU_RETURN_IF_ERROR(MigrateSchema(db, 1));
     ZHIKU_RETURN_IF_ERROR(txn.Commit());
     return store_id;
   }
@@ -441,6 +546,7 @@ absl::StatusOr<std::string> InitializeSchema(Connection& db, const std::string& 
     return absl::DataLossError(
         absl::StrCat("store ", Quoted(path), " has no store_id; restore it from a backup"));
   }
+  ZHIKU_RETURN_IF_ERROR(MigrateSchema(db, version));
   ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateAdditiveTables));
   ZHIKU_RETURN_IF_ERROR(txn.Commit());
   return *store_id;
@@ -499,6 +605,7 @@ class SqliteEntryStore final : public EntryStore {
             absl::StrCat("entry ", Quoted(entry.id), " already exists; use Update to change it"));
       }
     }
+    ZHIKU_RETURN_IF_ERROR(CheckVectorDimension(db, entry));
     entry.created_at_ms = entry.updated_at_ms = NowMs();
     entry.version = 1;
     ZHIKU_RETURN_IF_ERROR(WriteEntry(db, entry, /*insert=*/true));
@@ -528,6 +635,7 @@ class SqliteEntryStore final : public EntryStore {
     ZHIKU_ASSIGN_OR_RETURN(std::optional<Entry> stored, LoadEntry(db, entry.id));
     if (!stored.has_value()) return NotFound(entry.id);
     ZHIKU_RETURN_IF_ERROR(CheckExpectedVersion(*stored, expected_version));
+    ZHIKU_RETURN_IF_ERROR(CheckVectorDimension(db, entry));
     entry.created_at_ms = stored->created_at_ms;
     entry.updated_at_ms = NowMs();
     entry.version = stored->version + 1;
@@ -594,6 +702,13 @@ class SqliteEntryStore final : public EntryStore {
         // Re-importing an unchanged entry is a no-op: no new version, no
         // change for the indexes to apply.
         outcomes[i].entry = *std::move(stored);
+        continue;
+      }
+      // Checked against what this batch stored so far, too: the first entry
+      // with vectors sets the dimension for the rest.
+      if (absl::Status dim = CheckVectorDimension(db, entry); !dim.ok()) {
+        if (!absl::IsInvalidArgument(dim)) return dim;
+        outcomes[i].status = std::move(dim);
         continue;
       }
       outcomes[i].created = !stored.has_value();

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "index/status_macros.h"
 
 namespace zhiku {
@@ -72,6 +73,32 @@ std::vector<FusedCandidate> Fuse(const std::vector<KeywordHit>& keyword,
   return out;
 }
 
+absl::Status CheckQueryVector(const Snapshot& snapshot, const std::vector<float>& query_vector) {
+  if (query_vector.empty()) return absl::OkStatus();
+  const VectorLeg* leg = snapshot.vectors.get();
+  int dim = 0;
+  if (leg != nullptr && leg->source() == VectorSource::kEntry) {
+    dim = leg->dim();
+  } else {
+    dim = snapshot.own_vector_dim;
+  }
+  if (dim == 0) {
+    return absl::InvalidArgumentError(
+        "retrieval.query_vector was given, but this knowledge base has no vectors of its own; import "
+        "entries with \"vectors\" or leave query_vector empty");
+  }
+  if (query_vector.size() != static_cast<size_t>(dim)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "retrieval.query_vector has ", query_vector.size(), " values, but this knowledge base's vectors have ", dim,
+        " dimensions; embed the query with the model that embedded the entries"));
+  }
+  if (std::all_of(query_vector.begin(), query_vector.end(), [](float x) { return x == 0.0f; })) {
+    return absl::InvalidArgumentError(
+        "retrieval.query_vector is all zeros; it has no direction for cosine similarity");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RetrievalOutcome> Retrieve(const KeywordIndex& keyword, const Snapshot& snapshot,
                                           const RetrievalRequest& request) {
   RetrievalOutcome outcome;
@@ -90,15 +117,15 @@ absl::StatusOr<RetrievalOutcome> Retrieve(const KeywordIndex& keyword, const Sna
     // The index can be one commit ahead of the snapshot.
     std::erase_if(keyword_hits, [&](const KeywordHit& h) { return snapshot.Find(h.entry_id) == nullptr; });
   }
+  ZHIKU_RETURN_IF_ERROR(CheckQueryVector(snapshot, request.query_vector));
   std::vector<VectorLegHit> vector_hits;
   if (r > 0.0) {
     const VectorLeg* leg = snapshot.vectors.get();
     std::vector<float> query_vector = request.query_vector;
     if (!query_vector.empty()) {
       if (leg == nullptr || leg->source() != VectorSource::kEntry) {
-        return absl::InvalidArgumentError(
-            "retrieval.query_vector was given, but this knowledge base has no vectors of its own; import "
-            "entries with \"vectors\" or leave query_vector empty");
+        outcome.note = "the vector leg of this knowledge base's own vectors is being built; keyword only";
+        leg = nullptr;
       }
     } else if (leg == nullptr) {
       outcome.note = snapshot.vector_note.empty() ? "vector leg not ready; keyword only" : snapshot.vector_note;

@@ -70,11 +70,19 @@ struct RetrievalOutcome {
   std::string note;  // why the vector leg did not run, when it did not
 };
 
+// OK if `query_vector` is empty or can be searched in `snapshot`: its
+// vector leg uses the entries' own vectors, or the entries have vectors of
+// their own (the leg is still being built), and its length is their
+// dimension. InvalidArgument naming retrieval.query_vector otherwise (the
+// knowledge base has no vectors of its own, or the lengths differ).
+absl::Status CheckQueryVector(const Snapshot& snapshot, const std::vector<float>& query_vector);
+
 // Runs the legs the ratio needs against `keyword` and `snapshot` (whose
 // VectorLeg, when present, is the vector leg) and fuses them. Each leg
 // retrieves at least max(depth, 30) entries so fusion sees enough of both.
-// Errors: InvalidArgument for a query vector of the wrong dimension or when
-// the knowledge base has no vectors of its own; the legs' errors.
+// A query vector is checked with CheckQueryVector whatever the ratio; while
+// the leg of the entries' own vectors is being built the keyword leg runs
+// alone (with a note). Errors: CheckQueryVector's; the legs' errors.
 absl::StatusOr<RetrievalOutcome> Retrieve(const KeywordIndex& keyword, const Snapshot& snapshot,
                                           const RetrievalRequest& request);
 

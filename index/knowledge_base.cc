@@ -168,9 +168,13 @@ struct KnowledgeBase::Impl {
         // The store's current state may be newer than this change; applying
         // it early is harmless because applying is idempotent.
         absl::StatusOr<Entry> entry = store->Get(change.entry_id);
+        if (entry.ok() || absl::IsNotFound(entry.status())) {
+          if (const IndexedEntry* old = next->Find(change.entry_id)) next->CountOwnVectors(old->entry, true);
+        }
         if (entry.ok()) {
           auto indexed = MakeIndexedEntry(*std::move(entry), *normalizer);
           ZHIKU_RETURN_IF_ERROR(keyword->Put(*indexed));
+          next->CountOwnVectors(indexed->entry, false);
           next->entries[change.entry_id] = std::move(indexed);
         } else if (absl::IsNotFound(entry.status())) {
           ZHIKU_RETURN_IF_ERROR(keyword->Remove(change.entry_id));
@@ -481,6 +485,7 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const Knowled
   snapshot->seq = store_seq;
   ZHIKU_RETURN_IF_ERROR(impl->store->ForEach([&](const Entry& entry) {
     snapshot->entries[entry.id] = MakeIndexedEntry(entry, *impl->normalizer);
+    snapshot->CountOwnVectors(entry, false);
     return absl::OkStatus();
   }));
 
@@ -636,6 +641,7 @@ absl::StatusOr<SearchResult> KnowledgeBase::Search(const SearchRequest& request)
   std::vector<Token> tokens = Tokenize(normalized);
   const FusionOptions fusion = ResolveFusion(request.retrieval);
   std::shared_ptr<const Snapshot> snapshot = impl_->Current();
+  ZHIKU_RETURN_IF_ERROR(CheckQueryVector(*snapshot, request.retrieval.query_vector));
   result.retrieval.semantic_ratio = fusion.semantic_ratio;
   result.retrieval.fusion = fusion.method;
   if ((tokens.empty() && request.retrieval.query_vector.empty()) || request.limit <= 0) return result;
@@ -710,6 +716,7 @@ absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request)
   result.traditional_query = normalizer.IsTraditional(request.query);
   const std::string normalized = normalizer.Normalize(request.query);
   std::shared_ptr<const Snapshot> snapshot = impl_->Current();
+  ZHIKU_RETURN_IF_ERROR(CheckQueryVector(*snapshot, request.retrieval.query_vector));
   const FusionOptions fusion = ResolveFusion(request.retrieval);
   result.retrieval.semantic_ratio = fusion.semantic_ratio;
   result.retrieval.fusion = fusion.method;

@@ -198,7 +198,9 @@ class KnowledgeBase {
 
   // ---- Search (from the last published snapshot).
   // Keyword search; see SearchRequest. An empty query after normalisation
-  // returns no hits (not an error). Errors: Internal/DataLoss from the index.
+  // returns no hits (not an error). Errors: Internal/DataLoss from the index;
+  // InvalidArgument for a query vector the knowledge base cannot use
+  // (CheckQueryVector: it has no vectors of its own, or another dimension).
   absl::StatusOr<SearchResult> Search(const SearchRequest& request) const;
   std::vector<Suggestion> Suggest(const SuggestQuery& query) const;
   // The chatbot decision for one customer message (see answerer.h). Empty

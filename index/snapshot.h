@@ -73,8 +73,25 @@ struct Snapshot {
   int64_t model_version = 0;
   int64_t vectors_seq = 0;  // the store seq the model and vector base were built at
   std::string vector_note;
+  // The entries' own vectors (Entry::vectors): how many entries have them
+  // and their dimension (0 when none), as KnowledgeBase maintains them on
+  // every change; snapshots built elsewhere leave both 0. They let a
+  // request's query vector be checked before the vector leg is built.
+  int64_t own_vector_entries = 0;
+  int own_vector_dim = 0;
   // How Answer turns retrieval into a confidence; null = not calibrated yet.
   std::shared_ptr<const AnswerCalibration> calibration;
+
+  // Counts `entry` into own_vector_entries/own_vector_dim (removed = false)
+  // or out of them (removed = true).
+  void CountOwnVectors(const Entry& entry, bool removed) {
+    if (entry.vectors.empty()) return;
+    if (removed) {
+      if (--own_vector_entries == 0) own_vector_dim = 0;
+      return;
+    }
+    if (own_vector_entries++ == 0) own_vector_dim = static_cast<int>(entry.vectors[0].size());
+  }
 
   // nullptr if absent.
   const IndexedEntry* Find(const std::string& id) const {

@@ -12,10 +12,14 @@ Entry FromProto(const v1::Entry& proto) {
   entry.tags.assign(proto.tags().begin(), proto.tags().end());
   entry.locale = proto.locale();
   entry.channel = proto.channel();
+  entry.vectors.reserve(proto.vectors_size());
+  for (const v1::EntryVector& vector : proto.vectors()) {
+    entry.vectors.emplace_back(vector.values().begin(), vector.values().end());
+  }
   return entry;
 }
 
-void ToProto(const Entry& entry, v1::Entry* proto) {
+void ToProto(const Entry& entry, v1::Entry* proto, ProtoVectors vectors) {
   proto->set_id(entry.id);
   proto->set_question(entry.question);
   proto->mutable_variants()->Assign(entry.variants.begin(), entry.variants.end());
@@ -27,6 +31,11 @@ void ToProto(const Entry& entry, v1::Entry* proto) {
   proto->set_version(entry.version);
   proto->set_create_time_ms(entry.created_at_ms);
   proto->set_update_time_ms(entry.updated_at_ms);
+  proto->clear_vectors();
+  if (vectors == ProtoVectors::kOmit) return;
+  for (const std::vector<float>& vector : entry.vectors) {
+    proto->add_vectors()->mutable_values()->Assign(vector.begin(), vector.end());
+  }
 }
 
 v1::MatchedField ToProto(MatchedField field) {

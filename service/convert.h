@@ -10,8 +10,15 @@
 
 namespace zhiku {
 
+// Copies every input field, vectors included; output-only fields are left
+// at their defaults (the store sets them).
 Entry FromProto(const v1::Entry& proto);
-void ToProto(const Entry& entry, v1::Entry* proto);
+
+// Whether ToProto copies Entry::vectors. Search hits and answers leave them
+// out: they can be large (up to 4,096 floats per phrasing) and a caller
+// that needs them has the id to get the entry.
+enum class ProtoVectors { kInclude, kOmit };
+void ToProto(const Entry& entry, v1::Entry* proto, ProtoVectors vectors = ProtoVectors::kInclude);
 
 v1::MatchedField ToProto(MatchedField field);
 

@@ -36,6 +36,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "index/format.h"
 #include "service/eval.h"
 #include "nlohmann/json.hpp"
 #include "zhiku/v1/entry.pb.h"
@@ -676,6 +677,15 @@ Json EntryJson(const v1::Entry& e, bool with_metadata) {
   for (const std::string& t : e.tags()) j["tags"].push_back(t);
   j["locale"] = e.locale();
   j["channel"] = e.channel();
+  if (e.vectors_size() > 0) {
+    Json vectors = Json::array();
+    for (const v1::EntryVector& v : e.vectors()) {
+      Json values = Json::array();
+      for (float x : v.values()) values.push_back(Float32ForJson(x));
+      vectors.push_back(std::move(values));
+    }
+    j["vectors"] = std::move(vectors);
+  }
   if (with_metadata) {
     j["version"] = e.version();
     j["create_time_ms"] = e.create_time_ms();
@@ -1883,14 +1893,33 @@ absl::Status ApplyEntryJson(absl::string_view json, v1::Entry& entry) {
     else if (key == "channel") scalar = entry.mutable_channel();
     else if (key == "variants") list = entry.mutable_variants();
     else if (key == "tags") list = entry.mutable_tags();
-    else if (key == "version" || key == "create_time_ms" ||
+    else if (key == "vectors") {
+      // The server checks lengths, values and dimension; here only the shape.
+      if (!value.is_array()) {
+        return absl::InvalidArgumentError("\"vectors\" must be an array of arrays of numbers");
+      }
+      entry.clear_vectors();
+      for (const Json& row : value) {
+        if (!row.is_array()) {
+          return absl::InvalidArgumentError("\"vectors\" must be an array of arrays of numbers");
+        }
+        v1::EntryVector* vector = entry.add_vectors();
+        for (const Json& x : row) {
+          if (!x.is_number()) {
+            return absl::InvalidArgumentError("\"vectors\" must be an array of arrays of numbers");
+          }
+          vector->add_values(static_cast<float>(x.get<double>()));
+        }
+      }
+      continue;
+    } else if (key == "version" || key == "create_time_ms" ||
              key == "update_time_ms" || key == "created_at" || key == "updated_at") {
       continue;  // output-only
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown key \"", key,
           "\"; known keys: id, question, variants, answer, category, tags, "
-          "locale, channel"));
+          "locale, channel, vectors"));
     }
     if (scalar != nullptr) {
       if (!value.is_string()) {

@@ -22,7 +22,7 @@ void ToProto(const RetrievalInfo& info, v1::RetrievalInfo* out) {
 }
 
 void ToProto(const SearchHit& hit, int rank, bool explain, v1::SearchHit* out) {
-  ToProto(hit.entry->entry, out->mutable_entry());
+  ToProto(hit.entry->entry, out->mutable_entry(), ProtoVectors::kOmit);
   out->set_score(hit.score);
   out->set_rank(rank);
   out->set_matched_field(ToProto(hit.matched_field));
@@ -42,7 +42,7 @@ void ToProto(const SearchHit& hit, int rank, bool explain, v1::SearchHit* out) {
 }
 
 void ToProto(const AnswerCandidateResult& c, v1::AnswerCandidate* out) {
-  ToProto(c.entry->entry, out->mutable_entry());
+  ToProto(c.entry->entry, out->mutable_entry(), ProtoVectors::kOmit);
   out->set_confidence(c.confidence);
   out->set_question(c.question);
 }

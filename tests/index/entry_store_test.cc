@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -758,8 +759,149 @@ TEST(OpenSqliteEntryStore, StoreFromBeforeTheCorpusOpensWithAnEmptyCorpus) {
   EXPECT_EQ(version, 0);
   ZHIKU_ASSERT_OK_AND_ASSIGN(CorpusAddOutcome added, store->AddCorpusTexts({"怎么退货"}, "import"));
   EXPECT_EQ(added.stored, 1);
-  // Additive tables need no schema bump, so older binaries still open it.
-  EXPECT_EQ(RawQueryText(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  // The corpus table needed no schema bump; the vector columns moved it to 2.
+  EXPECT_EQ(RawQueryText(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+}
+
+// ---- Bring-your-own vectors
+
+Entry WithVectors(Entry entry, std::vector<std::vector<float>> vectors) {
+  entry.vectors = std::move(vectors);
+  return entry;
+}
+
+TEST_F(EntryStoreTest, VectorsSurviveReopenBitForBit) {
+  Entry entry = MakeEntry("a", "where is my card");
+  entry.variants = {"card not here"};
+  // Values whose decimal forms are long, tiny, huge and negative zero.
+  entry.vectors = {{0.1f, -0.0f, 1e-38f}, {3.4028235e38f, 1.4e-45f, -0.33333334f}};
+  ZHIKU_ASSERT_OK(store_->Create(entry));
+  Reopen();
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry stored, store_->Get("a"));
+  ASSERT_EQ(stored.vectors.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    for (size_t j = 0; j < 3; ++j) {
+      EXPECT_EQ(std::memcmp(&stored.vectors[i][j], &entry.vectors[i][j], sizeof(float)), 0) << i << "," << j;
+    }
+  }
+  // Compact: 2 vectors x 3 float32, and the dimension beside them.
+  EXPECT_EQ(RawQueryText(path_, "SELECT length(vectors) FROM entries WHERE id = 'a'"), "24");
+  EXPECT_EQ(RawQueryText(path_, "SELECT vector_dim FROM entries WHERE id = 'a'"), "3");
+  // Little endian: 0.1f is 0x3DCCCCCD.
+  EXPECT_EQ(RawQueryText(path_, "SELECT hex(substr(vectors, 1, 4)) FROM entries WHERE id = 'a'"), "CDCCCC3D");
+  // List and ForEach read them too.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(ListEntriesResult page, store_->List({}));
+  ASSERT_EQ(page.entries.size(), 1u);
+  EXPECT_EQ(page.entries[0].vectors, stored.vectors);
+}
+
+TEST_F(EntryStoreTest, EntryWithoutVectorsStoresNone) {
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("a", "q")));
+  EXPECT_EQ(RawQueryText(path_, "SELECT typeof(vectors) FROM entries WHERE id = 'a'"), "null");
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry stored, store_->Get("a"));
+  EXPECT_TRUE(stored.vectors.empty());
+}
+
+TEST_F(EntryStoreTest, FirstEntryWithVectorsSetsTheDimension) {
+  ZHIKU_ASSERT_OK(store_->Create(WithVectors(MakeEntry("a", "q a"), {{1, 0, 0}})));
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("plain", "no vectors is fine")));
+  absl::StatusOr<Entry> wrong = store_->Create(WithVectors(MakeEntry("b", "q b"), {{1, 0, 0, 0}}));
+  ASSERT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument) << wrong.status();
+  EXPECT_THAT(wrong.status().message(), HasSubstr("entry 'b': vectors have dimension 4"));
+  EXPECT_THAT(wrong.status().message(), HasSubstr("this knowledge base's vectors have dimension 3"));
+  EXPECT_EQ(store_->Get("b").status().code(), absl::StatusCode::kNotFound);
+  ZHIKU_ASSERT_OK(store_->Create(WithVectors(MakeEntry("b", "q b"), {{0, 1, 0}})));
+
+  // Update is checked the same way, against the other entries.
+  absl::StatusOr<Entry> update = store_->Update(WithVectors(MakeEntry("a", "q a"), {{1, 0}}), 0);
+  EXPECT_EQ(update.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(update.status().message(), HasSubstr("vectors have dimension 2"));
+
+  // Once no other entry has vectors, the dimension may change.
+  ZHIKU_ASSERT_OK(store_->Delete("b", 0));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry changed, store_->Update(WithVectors(MakeEntry("a", "q a"), {{1, 0}}), 0));
+  EXPECT_EQ(changed.vectors, (std::vector<std::vector<float>>{{1, 0}}));
+}
+
+TEST_F(EntryStoreTest, UpsertBatchChecksTheDimensionAgainstEarlierEntriesOfTheBatch) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(
+      std::vector<UpsertOutcome> outcomes,
+      store_->UpsertBatch({WithVectors(MakeEntry("x", "q x"), {{1, 0}}), WithVectors(MakeEntry("y", "q y"), {{1, 0, 0}}),
+                           MakeEntry("z", "q z"), WithVectors(MakeEntry("w", "q w"), {{0, 1}})}));
+  ASSERT_EQ(outcomes.size(), 4u);
+  ZHIKU_EXPECT_OK(outcomes[0].status);
+  EXPECT_EQ(outcomes[1].status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(outcomes[1].status.message(), HasSubstr("dimension 3 but this knowledge base's vectors have dimension 2"));
+  ZHIKU_EXPECT_OK(outcomes[2].status);
+  ZHIKU_EXPECT_OK(outcomes[3].status);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t count, store_->Count());
+  EXPECT_EQ(count, 3);
+}
+
+TEST_F(EntryStoreTest, UpsertBatchWithChangedVectorsOnlyIsANewVersion) {
+  ZHIKU_ASSERT_OK(store_->UpsertBatch({WithVectors(MakeEntry("x", "q x"), {{1, 0}})}).status());
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<UpsertOutcome> same,
+                             store_->UpsertBatch({WithVectors(MakeEntry("x", "q x"), {{1, 0}})}));
+  EXPECT_EQ(same[0].entry.version, 1);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<UpsertOutcome> changed,
+                             store_->UpsertBatch({WithVectors(MakeEntry("x", "q x"), {{0, 1}})}));
+  EXPECT_EQ(changed[0].entry.version, 2);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry stored, store_->Get("x"));
+  EXPECT_EQ(stored.vectors, (std::vector<std::vector<float>>{{0, 1}}));
+}
+
+TEST_F(EntryStoreTest, InvalidVectorsAreRejectedAndNothingIsStored) {
+  absl::StatusOr<Entry> created = store_->Create(WithVectors(MakeEntry("a", "q"), {{1, 0}, {0, 1}}));
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(created.status().message(), HasSubstr("2 vectors given"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t count, store_->Count());
+  EXPECT_EQ(count, 0);
+}
+
+TEST_F(EntryStoreTest, CorruptStoredVectorsAreDataLoss) {
+  ZHIKU_ASSERT_OK(store_->Create(WithVectors(MakeEntry("a", "q"), {{1, 0, 0}})));
+  RawExec(path_, "UPDATE entries SET vectors = x'0000' WHERE id = 'a'");
+  absl::StatusOr<Entry> entry = store_->Get("a");
+  EXPECT_EQ(entry.status().code(), absl::StatusCode::kDataLoss) << entry.status();
+  EXPECT_THAT(entry.status().message(), HasSubstr("do not fit dimension 3"));
+}
+
+// A zhiku.db of schema version 1 (before vectors) as an older binary wrote
+// it: it opens, keeps its entries, is migrated to version 2 and stores
+// vectors from then on.
+TEST(OpenSqliteEntryStore, VersionOneStoreIsMigratedAndKeepsItsEntries) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("zhiku.db");
+  RawExec(path, R"sql(
+    CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+    CREATE TABLE entries(id TEXT PRIMARY KEY NOT NULL, question TEXT NOT NULL, variants TEXT NOT NULL,
+      answer TEXT NOT NULL, category TEXT NOT NULL, tags TEXT NOT NULL, locale TEXT NOT NULL,
+      channel TEXT NOT NULL, created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL,
+      version INTEGER NOT NULL);
+    CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL,
+      deleted INTEGER NOT NULL, at_ms INTEGER NOT NULL);
+    INSERT INTO meta VALUES('schema_version', '1'), ('store_id', '0123456789abcdef0123456789abcdef');
+    INSERT INTO entries VALUES('old', '旧问题', '["变体"]', '答案', 'c', '["t"]', 'zh-CN', 'all', 1, 2, 3);
+    INSERT INTO changes(entry_id, deleted, at_ms) VALUES('old', 0, 2);
+  )sql");
+  {
+    ZHIKU_ASSERT_OK_AND_ASSIGN(std::unique_ptr<EntryStore> store, OpenSqliteEntryStore(path));
+    EXPECT_EQ(store->StoreId(), "0123456789abcdef0123456789abcdef");
+    ZHIKU_ASSERT_OK_AND_ASSIGN(Entry old, store->Get("old"));
+    EXPECT_EQ(old.question, "旧问题");
+    EXPECT_EQ(old.variants, std::vector<std::string>{"变体"});
+    EXPECT_EQ(old.version, 3);
+    EXPECT_TRUE(old.vectors.empty());
+    ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t seq, store->LastSeq());
+    EXPECT_EQ(seq, 1);
+    old.vectors = {{0.5f, 0.5f}, {1, 0}};
+    ZHIKU_ASSERT_OK(store->Update(old, 3));
+  }
+  EXPECT_EQ(RawQueryText(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::unique_ptr<EntryStore> store, OpenSqliteEntryStore(path));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry reread, store->Get("old"));
+  EXPECT_EQ(reread.vectors, (std::vector<std::vector<float>>{{0.5f, 0.5f}, {1, 0}}));
+  EXPECT_EQ(reread.version, 4);
 }
 
 }  // namespace

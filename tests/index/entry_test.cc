@@ -1,6 +1,7 @@
 #include "index/entry.h"
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -125,6 +126,23 @@ TEST(ValidateEntry, ChecksEveryFieldAndNamesTheLimit) {
       {"locale_too_long", [](Entry& e) { e.locale = std::string(200, 'l'); }, {"locale is 200 bytes"}},
       {"channel_too_long", [](Entry& e) { e.channel = std::string(200, 'c'); }, {"channel is 200 bytes"}},
       {"new_entry_label", [](Entry& e) { e.id.clear(), e.question.clear(); }, {"new entry: question is blank"}},
+      // Bring-your-own vectors: ValidEntry has a question and 2 variants.
+      {"one_vector_for_the_entry", [](Entry& e) { e.vectors = {{0.1f, 0.2f}}; }, {}},
+      {"one_vector_per_phrasing", [](Entry& e) { e.vectors = {{1, 0}, {0, 1}, {1, 1}}; }, {}},
+      {"vector_count_neither_one_nor_phrasings", [](Entry& e) { e.vectors = {{1, 0}, {0, 1}}; },
+       {"entry 'refund-1': 2 vectors given; give 1 (for the whole entry) or 3", "2 variants"}},
+      {"vector_empty", [](Entry& e) { e.vectors = {{}}; }, {"vectors[0] has 0 values; a vector has 1 to 4,096"}},
+      {"vector_at_dim_limit", [](Entry& e) { e.vectors = {std::vector<float>(4096, 0.5f)}; }, {}},
+      {"vector_over_dim_limit", [](Entry& e) { e.vectors = {std::vector<float>(4097, 0.5f)}; },
+       {"vectors[0] has 4,097 values; a vector has 1 to 4,096"}},
+      {"vector_lengths_differ", [](Entry& e) { e.vectors = {{1, 0}, {0, 1, 0}, {1, 1}}; },
+       {"vectors[1] has 3 values but vectors[0] has 2"}},
+      {"vector_nan", [](Entry& e) { e.vectors = {{1, std::numeric_limits<float>::quiet_NaN()}}; },
+       {"vectors[0][1] is not a finite number"}},
+      {"vector_infinity", [](Entry& e) { e.vectors = {{1, 0}, {0, 1}, {-std::numeric_limits<float>::infinity(), 0}}; },
+       {"vectors[2][0] is not a finite number"}},
+      // A zero vector has no cosine with anything: it would silently never match.
+      {"vector_all_zeros", [](Entry& e) { e.vectors = {{0, 0, 0}}; }, {"vectors[0] is all zeros"}},
   };
   for (const ValidateCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -173,6 +191,23 @@ TEST(CanonicalizeEntry, IsIdempotent) {
   EXPECT_EQ(CanonicalizeEntry(once), once);
 }
 
+TEST(CanonicalizeEntry, DropsTheVectorOfADroppedVariant) {
+  Entry entry = ValidEntry();
+  entry.variants = {"a", "", "a", "b"};
+  entry.vectors = {{0, 1}, {1, 0}, {2, 0}, {3, 0}, {4, 0}};
+  const Entry canonical = CanonicalizeEntry(entry);
+  EXPECT_EQ(canonical.variants, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(canonical.vectors, (std::vector<std::vector<float>>{{0, 1}, {1, 0}, {4, 0}}));
+  ZHIKU_EXPECT_OK(ValidateEntry(canonical));
+}
+
+TEST(CanonicalizeEntry, KeepsOneVectorForTheWholeEntry) {
+  Entry entry = ValidEntry();
+  entry.variants = {"a", "a"};
+  entry.vectors = {{0.5f, 0.5f}};
+  EXPECT_EQ(CanonicalizeEntry(entry).vectors, entry.vectors);
+}
+
 TEST(CanonicalizeEntry, KeepsInvalidUtf8Invalid) {
   Entry entry = ValidEntry();
   entry.question = "\xE6\xAC \xE3\x80\x80";
@@ -219,6 +254,12 @@ TEST(EntryFromJsonLine, ParsesGoodLinesAndExplainsBadOnes) {
       {"invalid_utf8_in_string", "{\"question\":\"a\xFF\"}", {"invalid JSON", "UTF-8"}},
       {"overlong_in_string", "{\"question\":\"\xC0\xAF\"}", {"invalid JSON"}},
       {"lone_surrogate_escape", R"({"question":"\ud800"})", {"invalid JSON", "surrogate"}},
+      {"vectors", R"({"question":"q","vectors":[[0.1,-2,3e-3]]})", {}},
+      {"vectors_null", R"({"question":"q","vectors":null})", {}},
+      {"vectors_flat", R"({"question":"q","vectors":[0.1,0.2]})", {"\"vectors[0]\" must be an array of numbers, not number"}},
+      {"vectors_object", R"({"question":"q","vectors":{}})", {"\"vectors\" must be an array of arrays of numbers"}},
+      {"vectors_string_value", R"({"question":"q","vectors":[[1,"2"]]})", {"\"vectors[0][1]\" must be a number, not string"}},
+      {"vectors_beyond_float32", R"({"question":"q","vectors":[[1,1e39]]})", {"\"vectors[0][1]\" is 1e+39, outside the float32 range"}},
   };
   for (const JsonCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -275,6 +316,24 @@ TEST(EntryToJsonLine, RoundTripsThroughEntryFromJsonLine) {
   EXPECT_THAT(line, HasSubstr(R"("version":7)"));
   ZHIKU_ASSERT_OK_AND_ASSIGN(Entry parsed, EntryFromJsonLine(line));
   EXPECT_EQ(parsed, entry);
+}
+
+TEST(EntryFromJsonLine, ReadsVectorsAsFloat32) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry entry,
+                             EntryFromJsonLine(R"({"question":"q","variants":["v"],"vectors":[[0.1,-2],[0,1e-3]]})"));
+  EXPECT_EQ(entry.vectors, (std::vector<std::vector<float>>{{0.1f, -2.0f}, {0.0f, 0.001f}}));
+}
+
+TEST(EntryToJsonLine, WritesVectorsInShortestFormAndReadsThemBackExactly) {
+  Entry entry = ValidEntry();
+  entry.vectors = {{0.1f, -2.0f, 1e-3f}, {std::numeric_limits<float>::max(), std::numeric_limits<float>::denorm_min(), 1},
+                   {0.3333333f, -0.0f, 123456.789f}};
+  const std::string line = EntryToJsonLine(entry);
+  EXPECT_THAT(line, HasSubstr(R"("vectors":[[0.1,-2.0,0.001],)"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry parsed, EntryFromJsonLine(line));
+  EXPECT_EQ(parsed, entry);
+  // Entries without vectors keep the line they always had.
+  EXPECT_THAT(EntryToJsonLine(ValidEntry()), ::testing::Not(HasSubstr("vectors")));
 }
 
 TEST(EntryToJsonLine, DoesNotThrowOnInvalidUtf8) {

@@ -2,6 +2,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -504,6 +506,248 @@ TEST_F(ServiceTest, UnknownKnowledgeBaseIsNotFound) {
   request.set_knowledge_base("brand-b");
   v1::SearchResponse response;
   EXPECT_EQ(Search(request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+
+// ---- Bring-your-own vectors, end to end: import with vectors, search and
+// answer with a query vector, restart, delete.
+
+// Hand-made 3-dimensional vectors. The query "card arrive" is the keyword
+// leg's match for card-arrival, but its vector [0, 0.1, 1] points at refund.
+constexpr const char* kVectorKb[] = {
+    R"({"id":"card-arrival","question":"When will my card arrive?","answer":"Cards arrive within 5 days.","vectors":[[1,0,0]]})",
+    R"({"id":"card-lost","question":"I lost my card","answer":"Freeze it in the app.","vectors":[[0,1,0]]})",
+    R"({"id":"refund","question":"How do I get a refund?","variants":["I want my money back"],"answer":"Request it on the order page.","vectors":[[0,0,1],[0.1,0,1]]})",
+};
+
+class OwnVectorsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(); }
+
+  void Start() {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.knowledge_base.data_dir = dir_.Sub("data");
+    options.knowledge_base.semantic.retrain_quiet = absl::Milliseconds(100);
+    auto server = ZhikuServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+    search_ = v1::SearchService::NewStub(channel_);
+    knowledge_ = v1::KnowledgeService::NewStub(channel_);
+  }
+
+  void Restart() {
+    search_.reset();
+    knowledge_.reset();
+    channel_.reset();
+    server_.reset();
+    Start();
+  }
+
+  v1::ImportEntriesResponse Import(const std::vector<std::string>& lines) {
+    grpc::ClientContext context;
+    v1::ImportEntriesResponse response;
+    auto writer = knowledge_->ImportEntries(&context, &response);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      v1::ImportEntriesRequest request;
+      request.set_jsonl_line(lines[i]);
+      request.set_line_number(static_cast<int64_t>(i + 1));
+      request.set_wait_until_searchable(true);
+      EXPECT_TRUE(writer->Write(request));
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  // Waits through the API until the vector leg reflects every write.
+  void WaitForModel() {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::GetStatusRequest request;
+    request.set_wait_for_model_ms(50000);
+    v1::KnowledgeBaseStatus status;
+    grpc::Status rpc = knowledge_->GetStatus(&context, request, &status);
+    ASSERT_TRUE(rpc.ok()) << rpc.error_message();
+    ASSERT_GT(status.vector_base_vectors() + status.vector_delta_vectors(), 0) << status.vector_note();
+  }
+
+  static v1::RetrievalOptions Retrieval(std::vector<float> query_vector, double semantic_ratio) {
+    v1::RetrievalOptions retrieval;
+    retrieval.set_semantic_ratio(semantic_ratio);
+    for (float x : query_vector) retrieval.add_query_vector(x);
+    return retrieval;
+  }
+
+  grpc::Status Search(const std::string& query, const v1::RetrievalOptions& retrieval, v1::SearchResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::SearchRequest request;
+    request.set_query(query);
+    *request.mutable_retrieval() = retrieval;
+    return search_->Search(&context, request, response);
+  }
+
+  grpc::Status Answer(const std::string& query, const v1::RetrievalOptions& retrieval, v1::AnswerResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::AnswerRequest request;
+    request.set_query(query);
+    *request.mutable_retrieval() = retrieval;
+    return search_->Answer(&context, request, response);
+  }
+
+  std::vector<std::string> SearchIds(const std::string& query, const v1::RetrievalOptions& retrieval) {
+    v1::SearchResponse response;
+    grpc::Status status = Search(query, retrieval, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> ids;
+    for (const v1::SearchHit& hit : response.hits()) ids.push_back(hit.entry().id());
+    return ids;
+  }
+
+  zhiku::testing::TempDir dir_;
+  std::unique_ptr<ZhikuServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::SearchService::Stub> search_;
+  std::unique_ptr<v1::KnowledgeService::Stub> knowledge_;
+};
+
+TEST_F(OwnVectorsTest, QueryVectorFindsTheNearestEntryAndSurvivesRestartAndDelete) {
+  v1::ImportEntriesResponse imported = Import({std::begin(kVectorKb), std::end(kVectorKb)});
+  ASSERT_EQ(imported.created(), 3) << (imported.errors_size() > 0 ? imported.errors(0).message() : "");
+  WaitForModel();
+
+  const std::vector<float> toward_refund = {0, 0.1f, 1};
+  // Keyword only: the words win.
+  EXPECT_EQ(SearchIds("card arrive", Retrieval({}, 0)).front(), "card-arrival");
+  // Vector only: the query vector wins, over every entry.
+  v1::SearchResponse found;
+  ASSERT_TRUE(Search("card arrive", Retrieval(toward_refund, 1), &found).ok());
+  ASSERT_GE(found.hits_size(), 2);
+  EXPECT_EQ(found.hits(0).entry().id(), "refund");
+  EXPECT_EQ(found.hits(1).entry().id(), "card-lost");
+  EXPECT_TRUE(found.retrieval().vector_used()) << found.retrieval().note();
+  EXPECT_EQ(found.hits(0).entry().vectors_size(), 0) << "hits leave vectors out";
+  // A query vector alone (no words) is a query too.
+  EXPECT_EQ(SearchIds("", Retrieval({0.9f, 0.1f, 0}, 1)).front(), "card-arrival");
+
+  v1::AnswerResponse answer;
+  grpc::Status answered = Answer("card arrive", Retrieval(toward_refund, 1), &answer);
+  ASSERT_TRUE(answered.ok()) << answered.error_message();
+  EXPECT_EQ(answer.top().entry().id(), "refund");
+  EXPECT_TRUE(answer.retrieval().vector_used()) << answer.retrieval().note();
+
+  // A query vector of another length is the caller's mistake.
+  for (double ratio : {1.0, 0.0}) {
+    v1::SearchResponse ignored;
+    grpc::Status wrong = Search("card", Retrieval({1, 0}, ratio), &ignored);
+    EXPECT_EQ(wrong.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << ratio;
+    EXPECT_THAT(wrong.error_message(), HasSubstr("retrieval.query_vector has 2 values"));
+    EXPECT_THAT(wrong.error_message(), HasSubstr("have 3 dimensions"));
+  }
+  v1::AnswerResponse ignored;
+  EXPECT_EQ(Answer("card", Retrieval({1, 0, 0, 0}, 1), &ignored).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // An import line whose vectors have another dimension fails alone.
+  v1::ImportEntriesResponse mixed = Import({
+      R"({"id":"wrong-dim","question":"q","vectors":[[1,0]]})",
+      R"({"id":"card-lost","question":"I lost my card","answer":"Freeze it in the app.","vectors":[[0,1,0.2]]})",
+  });
+  EXPECT_EQ(mixed.updated(), 1);
+  ASSERT_EQ(mixed.errors_size(), 1);
+  EXPECT_EQ(mixed.errors(0).line_number(), 1);
+  EXPECT_THAT(mixed.errors(0).message(), HasSubstr("vectors have dimension 2 but this knowledge base's vectors have dimension 3"));
+
+  // Export gives the vectors back.
+  {
+    grpc::ClientContext context;
+    v1::ExportEntriesRequest request;
+    auto reader = knowledge_->ExportEntries(&context, request);
+    v1::ExportEntriesResponse batch;
+    std::map<std::string, int> vector_counts;
+    while (reader->Read(&batch)) {
+      for (const v1::Entry& e : batch.entries()) vector_counts[e.id()] = e.vectors_size();
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(vector_counts, (std::map<std::string, int>{{"card-arrival", 1}, {"card-lost", 1}, {"refund", 2}}));
+  }
+
+  // The vectors are in the store: a restarted server serves them.
+  Restart();
+  WaitForModel();
+  EXPECT_EQ(SearchIds("card arrive", Retrieval(toward_refund, 1)).front(), "refund");
+  {
+    grpc::ClientContext context;
+    v1::GetEntryRequest get;
+    get.set_id("refund");
+    v1::Entry entry;
+    ASSERT_TRUE(knowledge_->GetEntry(&context, get, &entry).ok());
+    ASSERT_EQ(entry.vectors_size(), 2);
+    EXPECT_THAT(entry.vectors(1).values(), ::testing::ElementsAre(0.1f, 0.0f, 1.0f));
+  }
+
+  // A deleted entry leaves the vector leg with the next index publish.
+  {
+    grpc::ClientContext context;
+    v1::DeleteEntryRequest request;
+    request.set_id("refund");
+    v1::DeleteEntryResponse response;
+    ASSERT_TRUE(knowledge_->DeleteEntry(&context, request, &response).ok());
+  }
+  ZHIKU_ASSERT_OK(server_->knowledge_base().WaitUntilSearchable(absl::Seconds(5)));
+  std::vector<std::string> after_delete = SearchIds("card arrive", Retrieval(toward_refund, 1));
+  EXPECT_THAT(after_delete, ::testing::Not(::testing::Contains("refund")));
+  ASSERT_FALSE(after_delete.empty());
+  EXPECT_EQ(after_delete.front(), "card-lost");
+}
+
+TEST_F(OwnVectorsTest, QueryVectorForAKnowledgeBaseWithoutVectorsIsInvalidArgument) {
+  Import({R"({"id":"plain","question":"How do I get a refund?"})"});
+  v1::SearchResponse response;
+  grpc::Status status = Search("refund", Retrieval({1, 0, 0}, 0.5), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("has no vectors of its own"));
+}
+
+TEST_F(OwnVectorsTest, CreateAndUpdateCheckVectorsWithClearErrors) {
+  auto create = [&](const std::string& id, std::vector<std::vector<float>> vectors, v1::Entry* out) {
+    grpc::ClientContext context;
+    v1::CreateEntryRequest request;
+    request.mutable_entry()->set_id(id);
+    request.mutable_entry()->set_question("question " + id);
+    for (const std::vector<float>& v : vectors) {
+      v1::EntryVector* vector = request.mutable_entry()->add_vectors();
+      for (float x : v) vector->add_values(x);
+    }
+    return knowledge_->CreateEntry(&context, request, out);
+  };
+  v1::Entry created;
+  ASSERT_TRUE(create("a", {{1, 2, 3, 4}}, &created).ok());
+  ASSERT_EQ(created.vectors_size(), 1);
+  EXPECT_THAT(created.vectors(0).values(), ::testing::ElementsAre(1, 2, 3, 4));
+
+  grpc::Status wrong_dim = create("b", {{1, 2, 3}}, &created);
+  EXPECT_EQ(wrong_dim.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(wrong_dim.error_message(), HasSubstr("vectors have dimension 3 but this knowledge base's vectors have dimension 4"));
+  grpc::Status two = create("c", {{1, 2, 3, 4}, {1, 2, 3, 4}}, &created);
+  EXPECT_EQ(two.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(two.error_message(), HasSubstr("2 vectors given; give 1 (for the whole entry) or 1"));
+  grpc::Status nan = create("d", {{1, std::numeric_limits<float>::quiet_NaN(), 3, 4}}, &created);
+  EXPECT_EQ(nan.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(nan.error_message(), HasSubstr("vectors[0][1] is not a finite number"));
+
+  grpc::ClientContext context;
+  v1::UpdateEntryRequest update;
+  update.mutable_entry()->set_id("a");
+  update.mutable_entry()->set_question("question a");
+  update.mutable_entry()->add_vectors()->add_values(1);
+  v1::Entry updated;
+  // "a" is the only entry with vectors, so its dimension may change.
+  ASSERT_TRUE(knowledge_->UpdateEntry(&context, update, &updated).ok());
+  EXPECT_THAT(updated.vectors(0).values(), ::testing::ElementsAre(1));
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #include "service/validation.h"
 
+#include <limits>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "service/convert.h"
 
 namespace zhiku {
 namespace {
@@ -36,6 +38,20 @@ TEST(ParseSearchRequest, RejectsOutOfRangeRequestsNamingTheLimit) {
       {"unknown filter", [](v1::SearchRequest* r) { r->add_filters()->set_field("price"); }, "price"},
       {"long pre tag", [](v1::SearchRequest* r) { r->mutable_highlight()->set_pre_tag(std::string(40, '<')); }, "pre_tag"},
       {"snippet too long", [](v1::SearchRequest* r) { r->mutable_highlight()->set_snippet_chars(5000); }, "snippet_chars"},
+      {"query vector too long",
+       [](v1::SearchRequest* r) {
+         for (int i = 0; i < 4097; ++i) r->mutable_retrieval()->add_query_vector(0.5f);
+       },
+       "retrieval.query_vector has 4097 dimensions; the limit is 4096"},
+      {"query vector nan",
+       [](v1::SearchRequest* r) {
+         r->mutable_retrieval()->add_query_vector(1);
+         r->mutable_retrieval()->add_query_vector(std::numeric_limits<float>::quiet_NaN());
+       },
+       "retrieval.query_vector[1] is not a finite number"},
+      {"query vector infinite",
+       [](v1::SearchRequest* r) { r->mutable_retrieval()->add_query_vector(-std::numeric_limits<float>::infinity()); },
+       "retrieval.query_vector[0] is not a finite number"},
   };
   for (const BadSearchCase& c : cases) {
     v1::SearchRequest request;
@@ -45,6 +61,47 @@ TEST(ParseSearchRequest, RejectsOutOfRangeRequestsNamingTheLimit) {
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << c.name;
     EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(c.message_part)) << c.name;
   }
+}
+
+TEST(ParseSearchRequest, QueryVectorAtTheLimitIsKept) {
+  v1::SearchRequest request;
+  for (int i = 0; i < 4096; ++i) request.mutable_retrieval()->add_query_vector(i % 7 - 3.5f);
+  absl::StatusOr<SearchRequest> parsed = ParseSearchRequest(request, RequestLimits{});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->retrieval.query_vector.size(), 4096u);
+  EXPECT_EQ(parsed->retrieval.query_vector[1], -2.5f);
+}
+
+TEST(ParseAnswerRequest, RejectsANonFiniteQueryVector) {
+  v1::AnswerRequest request;
+  request.set_query("退货");
+  request.mutable_retrieval()->add_query_vector(std::numeric_limits<float>::infinity());
+  absl::StatusOr<AnswerRequest> parsed = ParseAnswerRequest(request, RequestLimits{});
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("retrieval.query_vector[0] is not a finite number"));
+}
+
+TEST(ConvertEntry, VectorsRoundTripThroughTheProto) {
+  v1::Entry proto;
+  proto.set_id("a");
+  proto.set_question("q");
+  proto.add_variants("v");
+  proto.add_vectors()->add_values(0.25f);
+  proto.mutable_vectors(0)->add_values(-1);
+  proto.add_vectors()->add_values(3);
+  proto.mutable_vectors(1)->add_values(4);
+  const Entry entry = FromProto(proto);
+  EXPECT_EQ(entry.vectors, (std::vector<std::vector<float>>{{0.25f, -1}, {3, 4}}));
+
+  v1::Entry back;
+  ToProto(entry, &back);
+  ASSERT_EQ(back.vectors_size(), 2);
+  EXPECT_THAT(back.vectors(1).values(), ::testing::ElementsAre(3, 4));
+  // Search hits and answers leave them out.
+  v1::Entry hit;
+  ToProto(entry, &hit, ProtoVectors::kOmit);
+  EXPECT_EQ(hit.vectors_size(), 0);
+  EXPECT_EQ(hit.question(), "q");
 }
 
 TEST(ParseSearchRequest, AppliesDefaultsAndFilters) {
