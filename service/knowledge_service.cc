@@ -361,8 +361,22 @@ grpc::Status KnowledgeServiceImpl::ExportEntries(grpc::ServerContext* context, c
       break;
     }
     v1::ExportEntriesResponse batch;
-    for (const Entry& entry : result->entries) ToProto(entry, batch.add_entries());
-    if (batch.entries_size() > 0 && !writer->Write(batch)) {
+    size_t batch_bytes = 0;
+    bool written = true;
+    for (const Entry& entry : result->entries) {
+      v1::Entry proto;
+      ToProto(entry, &proto);
+      const size_t bytes = proto.ByteSizeLong();
+      if (batch.entries_size() > 0 && batch_bytes + bytes > kExportMessageBytes) {
+        if (!(written = writer->Write(batch))) break;
+        batch.Clear();
+        batch_bytes = 0;
+      }
+      *batch.add_entries() = std::move(proto);
+      batch_bytes += bytes;
+    }
+    if (written && batch.entries_size() > 0) written = writer->Write(batch);
+    if (!written) {
       status = absl::CancelledError("the client stopped reading the export");
       break;
     }

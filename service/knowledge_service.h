@@ -53,6 +53,10 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
   static constexpr int kCorpusBatch = 1000;
   static constexpr int kMaxReportedErrors = 100;
   static constexpr int kExportBatch = 100;
+  // An export message holds at most kExportBatch entries and, past its first
+  // entry, at most this many bytes: entries with their own vectors can be
+  // large, and clients receive 4 MiB per message by default.
+  static constexpr size_t kExportMessageBytes = 1 << 20;
   static constexpr absl::Duration kMaxSearchableWait = absl::Seconds(60);
 
  private:

@@ -750,5 +750,32 @@ TEST_F(OwnVectorsTest, CreateAndUpdateCheckVectorsWithClearErrors) {
   EXPECT_THAT(updated.vectors(0).values(), ::testing::ElementsAre(1));
 }
 
+
+TEST_F(OwnVectorsTest, ExportSplitsLargeVectorsIntoMessagesOfAboutOneMebibyte) {
+  std::vector<std::string> lines;
+  std::string values = "0.5";
+  for (int i = 1; i < 4096; ++i) values += ",0.25";
+  for (int i = 0; i < 100; ++i) {
+    lines.push_back(absl::StrCat(R"({"id":"big-)", i, R"(","question":"question )", i, R"(","vectors":[[)", values,
+                                 "]]}"));
+  }
+  ASSERT_EQ(Import(lines).created(), 100);
+  grpc::ClientContext context;
+  v1::ExportEntriesRequest request;
+  auto reader = knowledge_->ExportEntries(&context, request);
+  v1::ExportEntriesResponse batch;
+  int messages = 0, entries = 0;
+  while (reader->Read(&batch)) {
+    ++messages;
+    entries += batch.entries_size();
+    // 100 entries of 16 KiB each would be 1.6 MiB in one message.
+    EXPECT_LE(batch.ByteSizeLong(), (1u << 20) + 20000u);
+    for (const v1::Entry& e : batch.entries()) ASSERT_EQ(e.vectors(0).values_size(), 4096);
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(entries, 100);
+  EXPECT_GE(messages, 2);
+}
+
 }  // namespace
 }  // namespace zhiku

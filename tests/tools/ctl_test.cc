@@ -322,6 +322,30 @@ TEST(EntryJson, InvalidUtf8IsReplacedNotThrown) {
   EXPECT_THAT(EntryToJson(e, false), HasSubstr("bad \xEF\xBF\xBD byte"));
 }
 
+TEST(EntryJson, VectorsRoundTripInShortestForm) {
+  v1::Entry e;
+  e.set_id("v-1");
+  e.set_question("q");
+  e.add_variants("v");
+  v1::EntryVector* question = e.add_vectors();
+  for (float x : {0.1f, -2.0f, 3e-5f}) question->add_values(x);
+  v1::EntryVector* variant = e.add_vectors();
+  for (float x : {1.0f, 0.0f, 0.5f}) variant->add_values(x);
+  const std::string line = EntryToJson(e, /*with_metadata=*/false);
+  EXPECT_THAT(line, HasSubstr("\"vectors\""));
+  EXPECT_THAT(line, HasSubstr("0.1"));
+  EXPECT_THAT(line, Not(HasSubstr("0.10000000149")));
+  v1::Entry back;
+  ZHIKU_ASSERT_OK(ApplyEntryJson(line, back));
+  EXPECT_EQ(back.SerializeAsString(), e.SerializeAsString());
+  // Entries without vectors print no "vectors" key.
+  v1::Entry plain;
+  plain.set_question("q");
+  EXPECT_THAT(EntryToJson(plain, false), Not(HasSubstr("vectors")));
+  EXPECT_THAT(std::string(ApplyEntryJson("{\"vectors\": [1, 2]}", back).message()),
+              HasSubstr("\"vectors\" must be an array of arrays of numbers"));
+}
+
 TEST(ApplyEntryJson, RejectsWhatItCannotUse) {
   v1::Entry e;
   EXPECT_THAT(std::string(ApplyEntryJson("{\"quesiton\": \"x\"}", e).message()),
