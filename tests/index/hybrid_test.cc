@@ -9,6 +9,7 @@
 #include "index/answerer.h"
 #include "index/embedder.h"
 #include "index/knowledge_base.h"
+#include "index/vector_leg.h"
 #include "tests/test_util.h"
 
 namespace zhiku {
@@ -32,6 +33,68 @@ std::vector<std::string> Ids(const std::vector<FusedCandidate>& fused) {
   std::vector<std::string> ids;
   for (const FusedCandidate& c : fused) ids.push_back(c.entry_id);
   return ids;
+}
+
+// Table-driven: what a query vector is checked against, with and without a
+// built vector leg.
+TEST(CheckQueryVector, NeedsTheKnowledgeBasesOwnVectorsOfTheSameDimension) {
+  Snapshot plain;
+  Snapshot own;  // entries with 3-dimensional vectors, leg not built yet
+  own.own_vector_entries = 2;
+  own.own_vector_dim = 3;
+  Snapshot built;
+  {
+    Entry entry;
+    entry.id = "a";
+    entry.question = "q";
+    entry.vectors = {{1, 0, 0, 0}};
+    built.entries["a"] = std::make_shared<IndexedEntry>(IndexedEntry{entry, {"q"}, ""});
+    auto leg = VectorLeg::Build(VectorSource::kEntry, nullptr, 4, built);
+    ASSERT_TRUE(leg.ok()) << leg.status();
+    built.vectors = *std::move(leg);
+  }
+  struct Case {
+    const char* name;
+    const Snapshot* snapshot;
+    std::vector<float> query;
+    const char* message_part;  // nullptr: OK
+  };
+  const Case cases[] = {
+      {"no query vector, no vectors", &plain, {}, nullptr},
+      {"no vectors of its own", &plain, {1, 0, 0}, "has no vectors of its own"},
+      {"leg not built, right length", &own, {0, 1, 0}, nullptr},
+      {"leg not built, wrong length", &own, {0, 1}, "retrieval.query_vector has 2 values, but this knowledge base's vectors have 3 dimensions"},
+      {"built leg, right length", &built, {0, 0, 0, 1}, nullptr},
+      {"built leg, wrong length", &built, {0, 0, 1}, "has 3 values, but this knowledge base's vectors have 4"},
+      {"all zeros", &built, {0, 0, 0, 0}, "retrieval.query_vector is all zeros"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const absl::Status status = CheckQueryVector(*c.snapshot, c.query);
+    if (c.message_part == nullptr) {
+      EXPECT_TRUE(status.ok()) << status;
+    } else {
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+      EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr(c.message_part));
+    }
+  }
+}
+
+TEST(Snapshot, CountOwnVectorsTracksTheDimensionUntilTheLastEntryGoes) {
+  Snapshot snapshot;
+  Entry with;
+  with.vectors = {{1, 2}};
+  Entry without;
+  snapshot.CountOwnVectors(with, false);
+  snapshot.CountOwnVectors(without, false);
+  snapshot.CountOwnVectors(with, false);
+  EXPECT_EQ(snapshot.own_vector_entries, 2);
+  EXPECT_EQ(snapshot.own_vector_dim, 2);
+  snapshot.CountOwnVectors(with, true);
+  EXPECT_EQ(snapshot.own_vector_dim, 2);
+  snapshot.CountOwnVectors(with, true);
+  EXPECT_EQ(snapshot.own_vector_entries, 0);
+  EXPECT_EQ(snapshot.own_vector_dim, 0);
 }
 
 TEST(ReciprocalRankFusion, DocumentInBothListsOutranksDocumentInOne) {
