@@ -1102,6 +1102,11 @@ TEST_F(CtlAgainstRealServer, ImportCorpusPrintsTheSummaryAndExitsThreeWhenALineF
   EXPECT_EQ(j["masked_items"], 1);
   EXPECT_EQ(j["corpus_size"], 3);
   EXPECT_TRUE(j["errors"].empty());
+
+  // status counts the corpus too.
+  r = Ctl({"--json", "status"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["corpus_texts"], 3);
 }
 
 // The real server holding the sample KB, with a quickly trained embedding
