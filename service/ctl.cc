@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <ostream>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -105,7 +107,23 @@ constexpr FlagSpec kFilterFlag = {
     "Only entries having one of the values in FIELD (category, tags, locale "
     "or channel). Several --filter flags must all hold."};
 
+// Retrieval knobs of Search and Answer (RetrievalOptions); eval shares the
+// first two.
+constexpr FlagSpec kSemanticRatioFlag = {
+    "semantic_ratio", "R", false,
+    "Weight of the vector leg in [0, 1] (0 keyword only, 1 vector only); "
+    "default: the server's."};
+constexpr FlagSpec kFusionFlag = {
+    "fusion", "METHOD", false,
+    "rrf (reciprocal rank) or weighted (normalised scores); default: the "
+    "server's."};
+constexpr FlagSpec kExplainFlag = {
+    "explain", "", false,
+    "Per hit, both legs' ranks and scores and the fused score; then what "
+    "retrieval ran (ratio, fusion, vector leg used, model version, note)."};
+
 int RunSearch(Invocation& c);
+int RunAnswer(Invocation& c);
 int RunSuggest(Invocation& c);
 int RunGet(Invocation& c);
 int RunCreate(Invocation& c);
@@ -116,6 +134,7 @@ int RunImport(Invocation& c);
 int RunImportCorpus(Invocation& c);
 int RunExport(Invocation& c);
 int RunHealth(Invocation& c);
+int RunStatus(Invocation& c);
 int RunEval(Invocation& c);
 int RunHelp(Invocation& c);
 
@@ -127,11 +146,17 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "Traditional) and English; highlights come back in the script of the "
        "query. Per hit: rank, entry id, score, category, which phrasing "
        "matched, the highlighted phrasing (Q) and the answer snippet (A); "
-       "then the estimated total and the token of the next page.\n"
+       "then the estimated total and the token of the next page. With "
+       "--explain, under each hit: its keyword rank and BM25 score, its "
+       "vector rank, cosine and best phrasing (rank - = not retrieved by "
+       "that leg) and the fused score; then one line on what retrieval ran.\n"
        "--json: one object per hit {rank, score, matched_field, "
        "variant_index?, matched_text, highlighted_text, answer_snippet, "
-       "entry}, highlights marked <em>…</em>; then one summary object "
-       "{total_estimate, next_page_token, traditional_query}.",
+       "entry, explain?: {keyword_rank, keyword_score, vector_rank, "
+       "vector_score, vector_phrasing, fused_score}}, highlights marked "
+       "<em>…</em>; then one summary object {total_estimate, "
+       "next_page_token, traditional_query, retrieval: {semantic_ratio, "
+       "fusion, vector_used, model_version, note}}.",
        {kFilterFlag,
         {"page_size", "N", false, "Hits per page (server default 10)."},
         {"offset", "N", false, "Skip the first N hits."},
@@ -139,13 +164,51 @@ const std::vector<SubcommandSpec>& Subcommands() {
          "Continue a previous search (from its 'next page' line). Not with "
          "--offset."},
         {"snippet_chars", "N", false,
-         "Length of the answer snippet in characters (server default 120)."}},
+         "Length of the answer snippet in characters (server default 120)."},
+        kSemanticRatioFlag, kFusionFlag, kExplainFlag},
        {"zhikuctl search 怎么退货", "zhikuctl search 如何退貨 --page_size 3",
+        "zhikuctl search 钱什么时候退回来 --semantic_ratio 0.8 --explain",
         "zhikuctl search refund --filter category=refunds,returns "
         "--filter locale=en",
         "zhikuctl --json search 发票怎么开 | jq -r 'select(.rank) | "
         ".entry.id'"},
        &RunSearch},
+      {"answer", "TEXT... [FLAGS]",
+       "Answer, suggest or hand off (for chatbots).",
+       "Words of TEXT (the customer's message) are joined with spaces. "
+       "Prints the decision (ANSWER, SUGGEST, or HANDOFF with its reason: "
+       "EMPTY_QUERY, CHITCHAT, NO_MATCH, LOW_CONFIDENCE), the calibrated "
+       "confidence that the best entry is right and the thresholds applied, "
+       "then the best entry's id, question and answer (in the script of the "
+       "message); for SUGGEST the alternatives to offer, best first, with "
+       "their confidences. --explain adds the ranked hits behind the "
+       "decision with both legs' ranks and scores, and what retrieval ran. "
+       "Exit 0 whatever the decision.\n"
+       "--json: one object {decision, handoff_reason (null unless HANDOFF), "
+       "confidence, answer_confidence, suggest_confidence, entry_id (null "
+       "if nothing matched), question, answer, entry, alternatives: "
+       "[{entry_id, confidence, question}], traditional_query, retrieval: "
+       "{semantic_ratio, fusion, vector_used, model_version, note}, hits?: "
+       "[as in search --json]}.",
+       {kFilterFlag,
+        {"context", "ROLE:TEXT", true,
+         "An earlier turn of the conversation, oldest first; ROLE is "
+         "customer or agent (at most 20 turns)."},
+        {"answer_precision", "P", false,
+         "Answer only at a confidence whose precision on the calibration "
+         "set reached P, in (0, 1); default: the server's."},
+        {"answer_confidence", "C", false,
+         "Answer at or above this raw confidence in [0, 1] instead (not "
+         "with --answer_precision)."},
+        {"suggest_confidence", "C", false,
+         "Suggest at or above this confidence in [0, 1], hand off below; "
+         "default: the server's."},
+        kSemanticRatioFlag, kFusionFlag, kExplainFlag},
+       {"zhikuctl answer 怎么退货", "zhikuctl answer 你好",
+        "zhikuctl answer 那退款呢 --context customer:我想退货 \\\n"
+        "    --context agent:好的 --answer_precision 0.95",
+        "zhikuctl --json answer 发票怎么开 --explain | jq .decision"},
+       &RunAnswer},
       {"suggest", "PREFIX...",
        "As-you-type completions.",
        "Words of PREFIX are joined with spaces; quote the prefix to keep a "
@@ -293,6 +356,32 @@ const std::vector<SubcommandSpec>& Subcommands() {
        {"zhikuctl health",
         "until zhikuctl health >/dev/null 2>&1; do sleep 0.2; done"},
        &RunHealth},
+      {"status", "[--wait_model DURATION]",
+       "Entries, embedding model and calibration.",
+       "Prints the number of entries, the latest change in the store and "
+       "the latest one searchable, the embedding model (version, the change "
+       "it was trained at, whether a training run is under way), the "
+       "vectors of the vector leg (base + delta) and why it is missing if "
+       "it is, the answer calibration (expected calibration error, held-out "
+       "positives and negatives, top-1 accuracy) and the default ANSWER "
+       "threshold with its precision and answer rate on the calibration "
+       "set. With --wait_model, first waits until the model reflects every "
+       "acknowledged write; DEADLINE_EXCEEDED (exit 2) if it does not in "
+       "time, FAILED_PRECONDITION if training failed.\n"
+       "--json: one object {server, entries, store_seq, searchable_seq, "
+       "model_version, model_seq, training, vector_note, "
+       "vector_base_vectors, vector_delta_vectors, calibrated, "
+       "calibration_ece, calibration_positives, calibration_negatives, "
+       "calibration_top1, calibration_note, answer_confidence, "
+       "calibration_precision, calibration_answer_rate, corpus_texts}; the "
+       "calibration numbers are null when not calibrated.",
+       {{"wait_model", "DURATION", false,
+         "Wait at most this long for the model first, e.g. 500ms, 30s, 2m "
+         "(a bare number is seconds; at most 10m; 0 = do not wait). The "
+         "call's deadline (--timeout) starts after the wait."}},
+       {"zhikuctl status", "zhikuctl status --wait_model 60s",
+        "zhikuctl --json status | jq .model_version"},
+       &RunStatus},
       {"eval", "--queries FILE [--semantic_ratio R] [--fail_below M:MIN,...]",
        "Measure ranking, decisions, calibration.",
        "Runs every query of FILE ({\"query\", \"expected_id\"} per line; "
@@ -315,10 +404,7 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "floor is not met.",
        {{"queries", "FILE", false, "Eval queries JSONL (required)."},
         {"limit", "N", false, "Use only the first N queries."},
-        {"semantic_ratio", "R", false,
-         "Weight of the vector leg in [0, 1] for every request (0 keyword "
-         "only, 1 vector only); default: the server's."},
-        {"fusion", "METHOD", false, "rrf or weighted; default: the server's."},
+        kSemanticRatioFlag, kFusionFlag,
         {"answer_precision", "P", false,
          "Target precision of ANSWER decisions in (0, 1); default: the server's."},
         {"suggest_confidence", "C", false, "SUGGEST threshold in [0, 1]; default: the server's."},
@@ -444,6 +530,8 @@ std::string Overview() {
       "  zhikuctl import data/sample_kb.jsonl\n"
       "  zhikuctl import-corpus data/sample_chats.jsonl\n"
       "  zhikuctl search 怎么退货\n"
+      "  zhikuctl answer 怎么退货 --explain\n"
+      "  zhikuctl status --wait_model 60s\n"
       "  zhikuctl --server=10.0.0.5:50051 --json search \"track my "
       "package\"\n"
       "  ZHIKU_SERVER=127.0.0.1:50151 zhikuctl suggest 退\n";
@@ -566,19 +654,22 @@ absl::Status ParseArgs(const std::vector<std::string>& args, size_t* i,
   return absl::OkStatus();
 }
 
-absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view text) {
+// The value of a DURATION flag (--timeout, --wait_model): 500ms, 5s, 1m, or
+// a bare number of seconds; InvalidArgument if malformed or negative.
+absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag,
+                                                 absl::string_view text) {
   absl::Duration d;
   double seconds;
   if (absl::ParseDuration(text, &d)) {
-  } else if (absl::SimpleAtod(text, &seconds)) {
+  } else if (absl::SimpleAtod(text, &seconds) && std::isfinite(seconds)) {
     d = absl::Seconds(seconds);
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--timeout=", text, " is not a duration; write e.g. 500ms, 5s or 1m"));
+        "--", flag, "=", text, " is not a duration; write e.g. 500ms, 5s or 1m"));
   }
   if (d < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--timeout=", text, " is negative"));
+        absl::StrCat("--", flag, "=", text, " is negative"));
   }
   return d;
 }
@@ -622,6 +713,103 @@ absl::Status AddFilters(const ParsedArgs& args, Request& request) {
           "--filter ", text, " has no values; write --filter ", field,
           "=V1,V2"));
     }
+  }
+  return absl::OkStatus();
+}
+
+enum class Interval {
+  kClosed,  // [0, 1]
+  kOpen,    // (0, 1)
+};
+
+// The value of a flag that takes a fraction; nullopt if the flag is absent,
+// InvalidArgument if it is not a number in `interval`.
+absl::StatusOr<std::optional<double>> FractionFlag(const ParsedArgs& args,
+                                                   absl::string_view name,
+                                                   Interval interval) {
+  if (!args.Has(name)) return std::nullopt;
+  const std::string text = args.Get(name);
+  double v = 0;
+  const bool parsed = absl::SimpleAtod(text, &v);
+  const bool inside =
+      interval == Interval::kOpen ? v > 0 && v < 1 : v >= 0 && v <= 1;
+  if (!parsed || !inside) {  // NaN is never inside
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", name, "=", text, " is not a number ",
+        interval == Interval::kOpen ? "strictly between 0 and 1"
+                                    : "between 0 and 1"));
+  }
+  return v;
+}
+
+// --fusion: FUSION_METHOD_UNSPECIFIED (the server's default) if absent.
+absl::StatusOr<v1::FusionMethod> FusionFlag(const ParsedArgs& args) {
+  if (!args.Has("fusion")) return v1::FUSION_METHOD_UNSPECIFIED;
+  const std::string text = args.Get("fusion");
+  if (text == "rrf") return v1::FUSION_METHOD_RRF;
+  if (text == "weighted") return v1::FUSION_METHOD_WEIGHTED;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--fusion=", text, " is not one of rrf, weighted"));
+}
+
+// Sets `retrieval` from --semantic_ratio, --fusion and --explain.
+absl::Status ApplyRetrievalFlags(const ParsedArgs& args,
+                                 v1::RetrievalOptions& retrieval) {
+  absl::StatusOr<std::optional<double>> ratio =
+      FractionFlag(args, "semantic_ratio", Interval::kClosed);
+  if (!ratio.ok()) return ratio.status();
+  if (ratio->has_value()) retrieval.set_semantic_ratio(**ratio);
+  absl::StatusOr<v1::FusionMethod> fusion = FusionFlag(args);
+  if (!fusion.ok()) return fusion.status();
+  retrieval.set_fusion(*fusion);
+  retrieval.set_explain(args.GetBool("explain"));
+  return absl::OkStatus();
+}
+
+// Sets `thresholds` from --answer_precision, --answer_confidence and
+// --suggest_confidence.
+absl::Status ApplyThresholdFlags(const ParsedArgs& args,
+                                 v1::AnswerThresholds& thresholds) {
+  absl::StatusOr<std::optional<double>> precision =
+      FractionFlag(args, "answer_precision", Interval::kOpen);
+  if (!precision.ok()) return precision.status();
+  absl::StatusOr<std::optional<double>> answer =
+      FractionFlag(args, "answer_confidence", Interval::kClosed);
+  if (!answer.ok()) return answer.status();
+  absl::StatusOr<std::optional<double>> suggest =
+      FractionFlag(args, "suggest_confidence", Interval::kClosed);
+  if (!suggest.ok()) return suggest.status();
+  if (precision->has_value() && answer->has_value()) {
+    return absl::InvalidArgumentError(
+        "give --answer_precision (a target precision) or --answer_confidence "
+        "(a raw threshold), not both");
+  }
+  if (answer->has_value() && suggest->has_value() && **suggest > **answer) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--suggest_confidence=", **suggest, " is above --answer_confidence=",
+        **answer, "; it must not exceed it"));
+  }
+  if (precision->has_value()) thresholds.set_answer_precision(**precision);
+  if (answer->has_value()) thresholds.set_answer_confidence(**answer);
+  if (suggest->has_value()) thresholds.set_suggest_confidence(**suggest);
+  return absl::OkStatus();
+}
+
+// Adds the --context ROLE:TEXT turns to `request`.
+absl::Status AddContextTurns(const ParsedArgs& args, v1::AnswerRequest& request) {
+  for (const std::string& turn : args.All("context")) {
+    const size_t colon = turn.find(':');
+    const std::string role =
+        colon == std::string::npos ? "" : absl::AsciiStrToLower(turn.substr(0, colon));
+    if (role != "customer" && role != "agent") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--context ", turn,
+          ": write ROLE:TEXT with ROLE customer or agent, e.g. --context "
+          "customer:我想退货"));
+    }
+    v1::ConversationTurn* t = request.add_context();
+    t->set_role(role);
+    t->set_text(turn.substr(colon + 1));
   }
   return absl::OkStatus();
 }
@@ -707,6 +895,163 @@ absl::string_view MatchedFieldName(v1::MatchedField f) {
   }
 }
 
+absl::string_view FusionName(v1::FusionMethod f) {
+  switch (f) {
+    case v1::FUSION_METHOD_RRF:
+      return "rrf";
+    case v1::FUSION_METHOD_WEIGHTED:
+      return "weighted";
+    default:
+      return "unspecified";
+  }
+}
+
+absl::string_view DecisionName(v1::Decision d) {
+  switch (d) {
+    case v1::DECISION_ANSWER:
+      return "ANSWER";
+    case v1::DECISION_SUGGEST:
+      return "SUGGEST";
+    case v1::DECISION_HANDOFF:
+      return "HANDOFF";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+absl::string_view HandoffReasonName(v1::HandoffReason r) {
+  switch (r) {
+    case v1::HANDOFF_REASON_EMPTY_QUERY:
+      return "EMPTY_QUERY";
+    case v1::HANDOFF_REASON_CHITCHAT:
+      return "CHITCHAT";
+    case v1::HANDOFF_REASON_NO_MATCH:
+      return "NO_MATCH";
+    case v1::HANDOFF_REASON_LOW_CONFIDENCE:
+      return "LOW_CONFIDENCE";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+absl::string_view HandoffReasonHelp(v1::HandoffReason r) {
+  switch (r) {
+    case v1::HANDOFF_REASON_EMPTY_QUERY:
+      return "nothing left of the message after normalisation";
+    case v1::HANDOFF_REASON_CHITCHAT:
+      return "greeting, thanks or asking for a human";
+    case v1::HANDOFF_REASON_NO_MATCH:
+      return "no entry matched";
+    case v1::HANDOFF_REASON_LOW_CONFIDENCE:
+      return "confidence below the SUGGEST threshold";
+    default:
+      return "no reason given";
+  }
+}
+
+// "question" or "variant #i" for HitExplanation.vector_phrasing.
+std::string PhrasingName(int32_t phrasing) {
+  return phrasing <= 0 ? "question" : absl::StrCat("variant #", phrasing);
+}
+
+Json ExplainJson(const v1::HitExplanation& e) {
+  Json j;
+  j["keyword_rank"] = e.keyword_rank();
+  j["keyword_score"] = e.keyword_score();
+  j["vector_rank"] = e.vector_rank();
+  j["vector_score"] = e.vector_score();
+  j["vector_phrasing"] = e.vector_phrasing();
+  j["fused_score"] = e.fused_score();
+  return j;
+}
+
+// One line: each leg's rank and score (- when that leg did not retrieve
+// the entry), the phrasing the vector leg matched, the fused score.
+std::string ExplainLine(const v1::HitExplanation& e) {
+  std::string keyword = e.keyword_rank() > 0
+                            ? absl::StrFormat("keyword rank %d score %.3f",
+                                              e.keyword_rank(), e.keyword_score())
+                            : std::string("keyword -");
+  std::string vector =
+      e.vector_rank() > 0
+          ? absl::StrFormat("vector rank %d cosine %.3f (%s)", e.vector_rank(),
+                            e.vector_score(), PhrasingName(e.vector_phrasing()))
+          : std::string("vector -");
+  return absl::StrFormat("%s | %s | fused %.4f", keyword, vector, e.fused_score());
+}
+
+Json RetrievalJson(const v1::RetrievalInfo& r) {
+  Json j;
+  j["semantic_ratio"] = r.semantic_ratio();
+  j["fusion"] = std::string(FusionName(r.fusion()));
+  j["vector_used"] = r.vector_used();
+  j["model_version"] = r.model_version();
+  j["note"] = r.note();
+  return j;
+}
+
+// "retrieval: semantic_ratio 0.50, fusion weighted, vector leg used (model 3)"
+// and the server's note, if any.
+std::string RetrievalLine(const v1::RetrievalInfo& r) {
+  std::string line = absl::StrFormat(
+      "retrieval: semantic_ratio %.2f, fusion %s, vector leg %s (model %s)",
+      r.semantic_ratio(), FusionName(r.fusion()),
+      r.vector_used() ? "used" : "not used",
+      r.model_version() > 0 ? absl::StrCat(r.model_version()) : "none");
+  if (!r.note().empty()) absl::StrAppend(&line, "; ", Sanitize(r.note(), false));
+  return line;
+}
+
+Json SearchHitJson(const v1::SearchHit& hit) {
+  Json j;
+  j["rank"] = hit.rank();
+  j["score"] = hit.score();
+  j["matched_field"] = std::string(MatchedFieldName(hit.matched_field()));
+  if (hit.matched_field() == v1::MATCHED_FIELD_VARIANT) {
+    j["variant_index"] = hit.variant_index();
+  }
+  j["matched_text"] = hit.matched_text();
+  j["highlighted_text"] = hit.highlighted_text();
+  j["answer_snippet"] = hit.answer_snippet();
+  j["entry"] = EntryJson(hit.entry(), /*with_metadata=*/true);
+  if (hit.has_explain()) j["explain"] = ExplainJson(hit.explain());
+  return j;
+}
+
+// One hit of `search` output: a header line, the phrasing, the snippet and,
+// if `explain` and the server sent one, the explanation.
+void PrintHitHuman(const v1::SearchHit& hit, Highlight style, bool explain,
+                   std::ostream& out) {
+  const v1::Entry& e = hit.entry();
+  std::string matched(MatchedFieldName(hit.matched_field()));
+  if (hit.matched_field() == v1::MATCHED_FIELD_VARIANT) {
+    absl::StrAppend(&matched, " #", hit.variant_index() + 1);
+  }
+  out << absl::StrFormat("%d. %s  score %.3f  category %s  matched %s\n",
+                         hit.rank(), Sanitize(e.id(), false), hit.score(),
+                         e.category().empty() ? "-" : Sanitize(e.category(), false),
+                         matched);
+  const std::string& phrasing =
+      hit.highlighted_text().empty() ? hit.matched_text() : hit.highlighted_text();
+  out << "   Q: " << RenderHighlighted(phrasing.empty() ? e.question() : phrasing, style)
+      << "\n";
+  if (!hit.answer_snippet().empty()) {
+    out << "   A: " << RenderHighlighted(hit.answer_snippet(), style) << "\n";
+  }
+  if (explain && hit.has_explain()) {
+    out << "   " << ExplainLine(hit.explain()) << "\n";
+  }
+}
+
+// "label       value" with the continuation lines of a multi-line value
+// indented under the first.
+void PrintField(absl::string_view label, absl::string_view value, int width,
+                std::ostream& out) {
+  std::string text = Sanitize(value, /*keep_newlines=*/true);
+  absl::StrReplaceAll({{"\n", "\n" + std::string(width, ' ')}}, &text);
+  out << absl::StrFormat("%-*s%s\n", width, label, text);
+}
+
 std::string FormatTimeMs(int64_t ms) {
   if (ms <= 0) return "-";
   return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixMillis(ms),
@@ -715,9 +1060,7 @@ std::string FormatTimeMs(int64_t ms) {
 
 void PrintEntryHuman(const v1::Entry& e, std::ostream& out) {
   auto field = [&out](absl::string_view label, absl::string_view value) {
-    std::string text = Sanitize(value, /*keep_newlines=*/true);
-    absl::StrReplaceAll({{"\n", "\n          "}}, &text);
-    out << absl::StrFormat("%-10s%s\n", label, text);
+    PrintField(label, value, 10, out);
   };
   field("id", e.id());
   field("version", absl::StrCat(e.version(), "  (created ",
@@ -795,7 +1138,8 @@ class Invocation {
     }
     timeout_ = options_.timeout;
     if (args_.Has("timeout")) {
-      absl::StatusOr<absl::Duration> t = ParseTimeout(args_.Get("timeout"));
+      absl::StatusOr<absl::Duration> t =
+          ParseDurationFlag("timeout", args_.Get("timeout"));
       if (!t.ok()) return t.status();
       timeout_ = *t;
       timeout_explicit_ = true;
@@ -830,13 +1174,15 @@ class Invocation {
   }
 
   // Sets the per-call deadline. `long_running` calls (import, export) get
-  // one only if --timeout was given.
-  void SetDeadline(grpc::ClientContext& context, bool long_running = false) const {
+  // one only if --timeout was given. `extra` (a wait the server is asked
+  // for) is added to the timeout.
+  void SetDeadline(grpc::ClientContext& context, bool long_running = false,
+                   absl::Duration extra = absl::ZeroDuration()) const {
     if (long_running && !timeout_explicit_) return;
     if (timeout_ <= absl::ZeroDuration() || timeout_ == absl::InfiniteDuration()) {
       return;
     }
-    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_ + extra));
   }
 
   int Usage(absl::string_view message) {
@@ -1016,6 +1362,10 @@ int RunSearch(Invocation& c) {
   request.mutable_highlight()->set_pre_tag("<em>");
   request.mutable_highlight()->set_post_tag("</em>");
   if (snippet->has_value()) request.mutable_highlight()->set_snippet_chars(**snippet);
+  if (absl::Status s = ApplyRetrievalFlags(c.args(), *request.mutable_retrieval());
+      !s.ok()) {
+    return c.Usage(s.message());
+  }
 
   grpc::ClientContext context;
   c.SetDeadline(context);
@@ -1025,7 +1375,124 @@ int RunSearch(Invocation& c) {
   if (c.json()) {
     PrintSearchJson(response, c.out());
   } else {
-    PrintSearchHuman(response, c.highlight(), c.out());
+    PrintSearchHuman(response, c.highlight(), c.out(), request.retrieval().explain());
+  }
+  return kExitOk;
+}
+
+Json AnswerJson(const v1::AnswerResponse& r) {
+  Json j;
+  j["decision"] = std::string(DecisionName(r.decision()));
+  j["handoff_reason"] = r.decision() == v1::DECISION_HANDOFF
+                            ? Json(std::string(HandoffReasonName(r.handoff_reason())))
+                            : Json(nullptr);
+  j["confidence"] = r.confidence();
+  j["answer_confidence"] = r.answer_confidence();
+  j["suggest_confidence"] = r.suggest_confidence();
+  if (r.has_top()) {
+    j["entry_id"] = r.top().entry().id();
+    j["question"] = r.top().question().empty() ? r.top().entry().question()
+                                               : r.top().question();
+    j["answer"] = r.answer().empty() ? r.top().entry().answer() : r.answer();
+    j["entry"] = EntryJson(r.top().entry(), /*with_metadata=*/true);
+  } else {
+    j["entry_id"] = nullptr;
+    j["question"] = nullptr;
+    j["answer"] = nullptr;
+    j["entry"] = nullptr;
+  }
+  j["alternatives"] = Json::array();
+  for (const v1::AnswerCandidate& a : r.alternatives()) {
+    Json alt;
+    alt["entry_id"] = a.entry().id();
+    alt["confidence"] = a.confidence();
+    alt["question"] = a.question().empty() ? a.entry().question() : a.question();
+    j["alternatives"].push_back(std::move(alt));
+  }
+  j["traditional_query"] = r.traditional_query();
+  j["retrieval"] = RetrievalJson(r.retrieval());
+  if (!r.hits().empty()) {
+    j["hits"] = Json::array();
+    for (const v1::SearchHit& hit : r.hits()) j["hits"].push_back(SearchHitJson(hit));
+  }
+  return j;
+}
+
+void PrintAnswerHuman(const v1::AnswerResponse& r, Highlight style, bool explain,
+                      std::ostream& out) {
+  constexpr int kWidth = 12;
+  std::string decision(DecisionName(r.decision()));
+  if (r.decision() == v1::DECISION_HANDOFF) {
+    absl::StrAppend(&decision, " (", HandoffReasonName(r.handoff_reason()), ": ",
+                    HandoffReasonHelp(r.handoff_reason()), ")");
+  }
+  PrintField("decision", decision, kWidth, out);
+  PrintField("confidence",
+             absl::StrFormat("%.3f  (ANSWER at >= %.3f, SUGGEST at >= %.3f)",
+                             r.confidence(), r.answer_confidence(),
+                             r.suggest_confidence()),
+             kWidth, out);
+  if (r.has_top()) {
+    const v1::AnswerCandidate& top = r.top();
+    PrintField("entry", top.entry().id(), kWidth, out);
+    PrintField("question", top.question().empty() ? top.entry().question() : top.question(),
+               kWidth, out);
+    PrintField("answer", r.answer().empty() ? top.entry().answer() : r.answer(), kWidth,
+               out);
+  } else {
+    PrintField("entry", "- (nothing matched)", kWidth, out);
+  }
+  if (r.decision() == v1::DECISION_SUGGEST && !r.alternatives().empty()) {
+    out << "did you mean:\n";
+    const size_t width = IdWidth(r.alternatives(),
+                                 [](const v1::AnswerCandidate& a) -> const std::string& {
+                                   return a.entry().id();
+                                 });
+    int n = 0;
+    for (const v1::AnswerCandidate& a : r.alternatives()) {
+      out << absl::StrFormat(
+          "  %d. %-*s  %.3f  %s\n", ++n, width, Sanitize(a.entry().id(), false),
+          a.confidence(),
+          Sanitize(a.question().empty() ? a.entry().question() : a.question(), false));
+    }
+  }
+  if (explain) {
+    // Answer explains every candidate it fused; people need the first few.
+    constexpr int kMaxHits = 10;
+    out << (r.hits().empty() ? "no hits behind the decision\n"
+                             : "hits behind the decision:\n");
+    for (int i = 0; i < std::min(kMaxHits, r.hits_size()); ++i) {
+      PrintHitHuman(r.hits(i), style, /*explain=*/true, out);
+    }
+    if (r.hits_size() > kMaxHits) {
+      out << "... and " << r.hits_size() - kMaxHits << " more (--json lists them all)\n";
+    }
+    out << RetrievalLine(r.retrieval()) << "\n";
+  }
+}
+
+int RunAnswer(Invocation& c) {
+  std::optional<std::string> text = c.JoinedText();
+  if (!text.has_value()) {
+    return c.Usage("missing TEXT; e.g. zhikuctl answer 怎么退货");
+  }
+  v1::AnswerRequest request;
+  request.set_query(*text);
+  for (absl::Status s : {AddFilters(c.args(), request), AddContextTurns(c.args(), request),
+                         ApplyThresholdFlags(c.args(), *request.mutable_thresholds()),
+                         ApplyRetrievalFlags(c.args(), *request.mutable_retrieval())}) {
+    if (!s.ok()) return c.Usage(s.message());
+  }
+
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::AnswerResponse response;
+  grpc::Status status = c.conn().search->Answer(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << DumpJson(AnswerJson(response)) << "\n";
+  } else {
+    PrintAnswerHuman(response, c.highlight(), request.retrieval().explain(), c.out());
   }
   return kExitOk;
 }
@@ -1690,16 +2157,107 @@ int RunHealth(Invocation& c) {
                                                                 : kExitRpcError;
 }
 
+Json StatusJson(const v1::KnowledgeBaseStatus& s, const std::string& server) {
+  Json j;
+  j["server"] = server;
+  j["entries"] = s.entries();
+  j["store_seq"] = s.store_seq();
+  j["searchable_seq"] = s.searchable_seq();
+  j["model_version"] = s.model_version();
+  j["model_seq"] = s.model_seq();
+  j["training"] = s.training();
+  j["vector_note"] = s.vector_note();
+  j["vector_base_vectors"] = s.vector_base_vectors();
+  j["vector_delta_vectors"] = s.vector_delta_vectors();
+  j["calibrated"] = s.calibrated();
+  auto calibration = [&s](auto value) { return s.calibrated() ? Json(value) : Json(nullptr); };
+  j["calibration_ece"] = calibration(s.calibration_ece());
+  j["calibration_positives"] = calibration(s.calibration_positives());
+  j["calibration_negatives"] = calibration(s.calibration_negatives());
+  j["calibration_top1"] = calibration(s.calibration_top1());
+  j["calibration_note"] = s.calibration_note();
+  j["answer_confidence"] = s.answer_confidence();
+  j["calibration_precision"] = calibration(s.calibration_precision());
+  j["calibration_answer_rate"] = calibration(s.calibration_answer_rate());
+  j["corpus_texts"] = s.corpus_texts();
+  return j;
+}
+
+void PrintStatusHuman(const v1::KnowledgeBaseStatus& s, std::ostream& out) {
+  constexpr int kWidth = 19;
+  auto field = [&out](absl::string_view label, absl::string_view value) {
+    PrintField(label, value, kWidth, out);
+  };
+  field("entries", absl::StrCat(s.entries()));
+  field("store seq", absl::StrCat(s.store_seq()));
+  field("searchable seq",
+        s.searchable_seq() >= s.store_seq()
+            ? absl::StrCat(s.searchable_seq(), " (current)")
+            : absl::StrCat(s.searchable_seq(), " (", s.store_seq() - s.searchable_seq(),
+                           s.store_seq() - s.searchable_seq() == 1 ? " change" : " changes",
+                           " still indexing)"));
+  std::string model =
+      s.model_version() > 0
+          ? absl::StrCat("version ", s.model_version(), ", trained at seq ", s.model_seq(),
+                         s.model_seq() >= s.store_seq() ? " (current)" : " (behind the store)")
+          : std::string("none yet");
+  if (s.training()) absl::StrAppend(&model, "; training now");
+  field("model", model);
+  field("vectors", absl::StrCat(s.vector_base_vectors(), " base + ",
+                                s.vector_delta_vectors(), " delta"));
+  if (!s.vector_note().empty()) field("vector note", s.vector_note());
+  if (s.calibrated()) {
+    field("calibration",
+          absl::StrFormat("ECE %.3f, top-1 %.3f on %d held-out positives and %d negatives",
+                          s.calibration_ece(), s.calibration_top1(),
+                          s.calibration_positives(), s.calibration_negatives()));
+    field("answer threshold",
+          absl::StrFormat("%.3f (precision %.3f, answer rate %.3f on the calibration set)",
+                          s.answer_confidence(), s.calibration_precision(),
+                          s.calibration_answer_rate()));
+  } else {
+    field("calibration", "none");
+    field("answer threshold", absl::StrFormat("%.3f", s.answer_confidence()));
+  }
+  if (!s.calibration_note().empty()) field("calibration note", s.calibration_note());
+  field("corpus texts", absl::StrCat(s.corpus_texts()));
+}
+
+int RunStatus(Invocation& c) {
+  if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
+  constexpr absl::Duration kMaxWait = absl::Minutes(10);  // the API's 600,000 ms
+  absl::Duration wait = absl::ZeroDuration();
+  if (c.args().Has("wait_model")) {
+    absl::StatusOr<absl::Duration> d =
+        ParseDurationFlag("wait_model", c.args().Get("wait_model"));
+    if (!d.ok()) return c.Usage(d.status().message());
+    if (*d > kMaxWait) {
+      return c.Usage(absl::StrCat("--wait_model=", c.args().Get("wait_model"),
+                                  " is longer than the limit of 10m"));
+    }
+    wait = *d;
+  }
+  v1::GetStatusRequest request;
+  // Round up: a wait shorter than 1 ms still waits.
+  request.set_wait_for_model_ms(
+      static_cast<int32_t>(absl::ToInt64Milliseconds(wait + absl::Microseconds(999))));
+  grpc::ClientContext context;
+  c.SetDeadline(context, /*long_running=*/false, wait);
+  v1::KnowledgeBaseStatus response;
+  grpc::Status status = c.conn().knowledge->GetStatus(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << DumpJson(StatusJson(response, c.server())) << "\n";
+  } else {
+    PrintStatusHuman(response, c.out());
+  }
+  return kExitOk;
+}
+
 int RunEval(Invocation& c) {
   if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
   const std::string path = c.args().Get("queries");
   if (path.empty()) return c.Usage("--queries FILE.jsonl is required");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return c.LocalError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  absl::StatusOr<std::vector<EvalQuery>> queries = ParseEvalQueries(buffer.str());
-  if (!queries.ok()) return c.LocalError(absl::StrCat(path, ": ", queries.status().message()));
 
   static constexpr absl::string_view kFloorMetrics[] = {"top1",        "mrr10",       "recall5",
                                                         "handoff_recall", "answer_rate", "answered_precision"};
@@ -1724,35 +2282,30 @@ int RunEval(Invocation& c) {
       return c.Usage("--limit must be a number >= 0");
     }
   }
-  auto fraction = [&](absl::string_view flag, bool open, std::optional<double>* out) -> bool {
-    if (!c.args().Has(std::string(flag))) return true;
-    double v = 0;
-    if (!absl::SimpleAtod(c.args().Get(std::string(flag)), &v) || (open ? !(v > 0 && v < 1) : !(v >= 0 && v <= 1))) {
-      return false;
-    }
-    *out = v;
-    return true;
-  };
-  if (!fraction("semantic_ratio", false, &options.semantic_ratio)) {
-    return c.Usage("--semantic_ratio must be a number between 0 and 1");
+  for (auto [flag, interval, out] :
+       {std::tuple{"semantic_ratio", Interval::kClosed, &options.semantic_ratio},
+        std::tuple{"answer_precision", Interval::kOpen, &options.answer_precision},
+        std::tuple{"suggest_confidence", Interval::kClosed, &options.suggest_confidence}}) {
+    absl::StatusOr<std::optional<double>> v = FractionFlag(c.args(), flag, interval);
+    if (!v.ok()) return c.Usage(v.status().message());
+    *out = *v;
   }
-  if (!fraction("answer_precision", true, &options.answer_precision)) {
-    return c.Usage("--answer_precision must be a number between 0 and 1 (exclusive)");
-  }
-  if (!fraction("suggest_confidence", false, &options.suggest_confidence)) {
-    return c.Usage("--suggest_confidence must be a number between 0 and 1");
-  }
-  if (c.args().Has("fusion")) {
-    const std::string fusion = c.args().Get("fusion");
-    if (fusion != "rrf" && fusion != "weighted") return c.Usage("--fusion must be rrf or weighted");
-    options.fusion = fusion;
-  }
+  absl::StatusOr<v1::FusionMethod> fusion = FusionFlag(c.args());
+  if (!fusion.ok()) return c.Usage(fusion.status().message());
+  if (*fusion != v1::FUSION_METHOD_UNSPECIFIED) options.fusion = std::string(FusionName(*fusion));
   if (c.args().Has("wait_model")) {
     if (!absl::SimpleAtod(c.args().Get("wait_model"), &options.wait_model_seconds) ||
         !(options.wait_model_seconds >= 0 && options.wait_model_seconds <= 600)) {
       return c.Usage("--wait_model must be a number of seconds between 0 and 600");
     }
   }
+  // Read only once the whole command line is known to be good.
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return c.LocalError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  absl::StatusOr<std::vector<EvalQuery>> queries = ParseEvalQueries(buffer.str());
+  if (!queries.ok()) return c.LocalError(absl::StrCat(path, ": ", queries.status().message()));
   absl::StatusOr<EvalReport> report = RunEval(*queries, options);
   if (!report.ok()) return c.LocalError(report.status().message());
   c.out() << (c.json() ? EvalReportToJson(*report) + "\n" : EvalReportToText(*report));
@@ -1806,32 +2359,18 @@ std::string RenderHighlighted(absl::string_view text, Highlight style) {
 }
 
 void PrintSearchHuman(const v1::SearchResponse& response, Highlight style,
-                      std::ostream& out) {
+                      std::ostream& out, bool explain) {
   if (response.hits().empty()) {
     out << "no matching entries";
     if (response.total_estimate() > 0) {
       out << " on this page (about " << response.total_estimate() << " in all)";
     }
     out << "\n";
+    if (explain) out << RetrievalLine(response.retrieval()) << "\n";
     return;
   }
   for (const v1::SearchHit& hit : response.hits()) {
-    const v1::Entry& e = hit.entry();
-    std::string matched(MatchedFieldName(hit.matched_field()));
-    if (hit.matched_field() == v1::MATCHED_FIELD_VARIANT) {
-      absl::StrAppend(&matched, " #", hit.variant_index() + 1);
-    }
-    out << absl::StrFormat("%d. %s  score %.3f  category %s  matched %s\n",
-                           hit.rank(), Sanitize(e.id(), false), hit.score(),
-                           e.category().empty() ? "-" : Sanitize(e.category(), false),
-                           matched);
-    const std::string& phrasing =
-        hit.highlighted_text().empty() ? hit.matched_text() : hit.highlighted_text();
-    out << "   Q: " << RenderHighlighted(phrasing.empty() ? e.question() : phrasing, style)
-        << "\n";
-    if (!hit.answer_snippet().empty()) {
-      out << "   A: " << RenderHighlighted(hit.answer_snippet(), style) << "\n";
-    }
+    PrintHitHuman(hit, style, explain, out);
   }
   const int first = response.hits(0).rank();
   const int last = response.hits(response.hits_size() - 1).rank();
@@ -1842,27 +2381,18 @@ void PrintSearchHuman(const v1::SearchResponse& response, Highlight style,
   } else {
     out << "; next page: --page_token=" << response.next_page_token() << "\n";
   }
+  if (explain) out << RetrievalLine(response.retrieval()) << "\n";
 }
 
 void PrintSearchJson(const v1::SearchResponse& response, std::ostream& out) {
   for (const v1::SearchHit& hit : response.hits()) {
-    Json j;
-    j["rank"] = hit.rank();
-    j["score"] = hit.score();
-    j["matched_field"] = std::string(MatchedFieldName(hit.matched_field()));
-    if (hit.matched_field() == v1::MATCHED_FIELD_VARIANT) {
-      j["variant_index"] = hit.variant_index();
-    }
-    j["matched_text"] = hit.matched_text();
-    j["highlighted_text"] = hit.highlighted_text();
-    j["answer_snippet"] = hit.answer_snippet();
-    j["entry"] = EntryJson(hit.entry(), /*with_metadata=*/true);
-    out << DumpJson(j) << "\n";
+    out << DumpJson(SearchHitJson(hit)) << "\n";
   }
   Json summary;
   summary["total_estimate"] = response.total_estimate();
   summary["next_page_token"] = response.next_page_token();
   summary["traditional_query"] = response.traditional_query();
+  if (response.has_retrieval()) summary["retrieval"] = RetrievalJson(response.retrieval());
   out << DumpJson(summary) << "\n";
 }
 

@@ -3,8 +3,8 @@
 //
 //   zhikuctl [--server=HOST:PORT] [--json] [--timeout=5s] SUBCOMMAND ARGS...
 //
-// Subcommands: search, suggest, get, create, update, delete, list, import,
-// import-corpus, export, health, eval, help. `zhikuctl --help` (CtlUsage())
+// Subcommands: search, answer, suggest, get, create, update, delete, list,
+// import, import-corpus, export, health, status, eval, help. `zhikuctl --help` (CtlUsage())
 // is the reference.
 //
 // gRPC headers stay out of this file on purpose (STYLE.md): the channel and
@@ -90,15 +90,22 @@ std::string RenderHighlighted(absl::string_view text, Highlight style);
 
 // Writes `response` as people read it: per hit its rank, entry id, score,
 // category and which phrasing matched, the highlighted phrasing and the
-// answer snippet; then the total estimate and the next page token.
+// answer snippet; then the total estimate and the next page token. If
+// `explain`: under each hit that has one, its HitExplanation (both legs'
+// ranks and scores, the fused score), and at the end one line on what
+// retrieval ran (response.retrieval).
 void PrintSearchHuman(const v1::SearchResponse& response, Highlight style,
-                      std::ostream& out);
+                      std::ostream& out, bool explain = false);
 
 // Writes `response` as JSON lines: one object per hit
 //   {"rank","score","matched_field","variant_index"?,"matched_text",
-//    "highlighted_text","answer_snippet","entry":{...}}
+//    "highlighted_text","answer_snippet","entry":{...},
+//    "explain"?:{"keyword_rank","keyword_score","vector_rank",
+//                "vector_score","vector_phrasing","fused_score"}}
 // (highlights keep the server's <em>…</em> tags), then one summary line
-//   {"total_estimate","next_page_token","traditional_query"}.
+//   {"total_estimate","next_page_token","traditional_query",
+//    "retrieval"?:{"semantic_ratio","fusion","vector_used","model_version",
+//                  "note"}}.
 void PrintSearchJson(const v1::SearchResponse& response, std::ostream& out);
 
 // One entry as a single-line JSON object in the KB JSONL format of

@@ -420,6 +420,9 @@ grpc::Status KnowledgeServiceImpl::GetStatus(grpc::ServerContext* context, const
   response->set_answer_confidence(stats.answer_confidence);
   response->set_calibration_precision(stats.calibration_precision);
   response->set_calibration_answer_rate(stats.calibration_answer_rate);
+  absl::StatusOr<int64_t> corpus = kb_->CorpusSize();
+  if (!corpus.ok()) return ToGrpcStatus(corpus.status());
+  response->set_corpus_texts(*corpus);
   return grpc::Status::OK;
 }
 

@@ -8,6 +8,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "index/logging.h"
@@ -54,6 +56,13 @@ ABSL_FLAG(absl::Duration, min_retrain_interval, zhiku::SemanticOptions{}.min_ret
 ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving (for scripts using port 0).");
 
 int main(int argc, char** argv) {
+  // absl's --help lists the flags of files named after the binary
+  // (zhiku-server.cc); ours is zhiku_server.cc, so without this --help
+  // printed "No flags matched".
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view path) { return absl::EndsWith(path, "zhiku_server.cc"); };
+  usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "Serves a Zhiku knowledge base over gRPC (zhiku.v1.SearchService, zhiku.v1.KnowledgeService,\n"
       "grpc.health.v1.Health, server reflection).\n\n"

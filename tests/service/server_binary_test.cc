@@ -7,9 +7,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -204,6 +207,39 @@ TEST(ServerBinary, AcknowledgedWritesSurviveSigkillAndIndexDeletion) {
   ASSERT_TRUE(rebuilt.Start());
   EXPECT_EQ(Rankings(rebuilt.channel()), before);
   EXPECT_EQ(WEXITSTATUS(rebuilt.Signal(SIGTERM)), 0);
+}
+
+// Regression: absl's --help lists only flags of files named after the binary
+// (zhiku-server.cc), so it printed "No flags matched" for zhiku_server.cc.
+TEST(ServerBinary, HelpListsEveryFlagDefinedInItsMain) {
+  std::ifstream source(zhiku::testing::SourceDir() + "/tools/zhiku_server.cc");
+  std::stringstream text;
+  text << source.rdbuf();
+  const std::string code = text.str();
+  std::vector<std::string> flags;
+  const std::regex flag_definition(R"(ABSL_FLAG\(\s*[\w:]+\s*,\s*(\w+)\s*,)");
+  for (auto it = std::sregex_iterator(code.begin(), code.end(), flag_definition); it != std::sregex_iterator(); ++it) {
+    flags.push_back((*it)[1]);
+  }
+  ASSERT_GE(flags.size(), 20u) << "tools/zhiku_server.cc not found or its flags not recognised";
+
+  for (const char* help_flag : {"--help", "--helpshort"}) {
+    SCOPED_TRACE(help_flag);
+    const std::string command =
+        absl::StrCat(zhiku::testing::BinaryDir(), "/tools/zhiku-server ", help_flag, " 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string help;
+    char buffer[4096];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) help.append(buffer, n);
+    const int status = pclose(pipe);
+    ASSERT_TRUE(WIFEXITED(status)) << help;  // exits without starting a server
+    EXPECT_THAT(help, ::testing::HasSubstr("zhiku-server --data_dir=DIR"));
+    EXPECT_THAT(help, ::testing::Not(::testing::HasSubstr("No flags matched")));
+    for (const std::string& flag : flags) {
+      EXPECT_THAT(help, ::testing::HasSubstr(absl::StrCat("--", flag, " ("))) << flag;
+    }
+  }
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -100,6 +102,31 @@ TEST(RunCtlUsage, BadCommandLinesExitOneWithAHelpfulMessage) {
       {{"create", "--file", "-"}, "standard input is not available"},
       {{"export", "--output="}, "--output is empty"},
       {{"help", "frobnicate"}, "unknown subcommand 'frobnicate'"},
+      // Retrieval flags of search, answer and eval.
+      {{"search", "x", "--semantic_ratio=1.5"},
+       "--semantic_ratio=1.5 is not a number between 0 and 1"},
+      {{"search", "x", "--semantic_ratio=-0.1"}, "is not a number between 0 and 1"},
+      {{"search", "x", "--semantic_ratio=nan"}, "is not a number between 0 and 1"},
+      {{"search", "x", "--semantic_ratio", "half"}, "is not a number between 0 and 1"},
+      {{"search", "x", "--fusion=borda"}, "--fusion=borda is not one of rrf, weighted"},
+      {{"search", "x", "--explain=maybe"}, "--explain is a switch"},
+      {{"eval", "--queries=q.jsonl", "--semantic_ratio=2"}, "is not a number between 0 and 1"},
+      {{"answer"}, "missing TEXT"},
+      {{"answer", "x", "--semantic_ratio=1.01"}, "is not a number between 0 and 1"},
+      {{"answer", "x", "--fusion=max"}, "is not one of rrf, weighted"},
+      {{"answer", "x", "--answer_precision=1"}, "is not a number strictly between 0 and 1"},
+      {{"answer", "x", "--answer_confidence=1.2"}, "is not a number between 0 and 1"},
+      {{"answer", "x", "--suggest_confidence=-1"}, "is not a number between 0 and 1"},
+      {{"answer", "x", "--answer_precision=0.9", "--answer_confidence=0.8"}, "not both"},
+      {{"answer", "x", "--answer_confidence=0.3", "--suggest_confidence=0.5"},
+       "--suggest_confidence=0.5 is above --answer_confidence=0.3"},
+      {{"answer", "x", "--context", "我想退货"}, "write ROLE:TEXT with ROLE customer or agent"},
+      {{"answer", "x", "--context", "bot:hello"}, "write ROLE:TEXT"},
+      {{"answer", "x", "--page_size=3"}, "unknown flag --page_size of 'answer'"},
+      {{"status", "extra"}, "unexpected argument 'extra'"},
+      {{"status", "--wait_model=soon"}, "--wait_model=soon is not a duration"},
+      {{"status", "--wait_model=11m"}, "longer than the limit of 10m"},
+      {{"status", "--wait_model=-1s"}, "is negative"},
   };
   for (const UsageCase& c : kCases) {
     SCOPED_TRACE(absl::StrJoin(c.args, " "));
@@ -125,6 +152,12 @@ TEST(RunCtlUsage, FlagsAcceptEqualsSpaceAndDashedSpellings) {
            {"search", "--", "-5%"},
            {"--json", "--timeout=200ms", "search", "x", "--filter", "tags=a,b"},
            {"search", "x", "--timeout", "1"},
+           {"search", "x", "--semantic_ratio=0", "--fusion", "rrf", "--explain"},
+           {"search", "x", "--semantic-ratio", "1", "--explain=false"},
+           {"answer", "x", "--context", "customer:a:b", "--context=Agent:好的",
+            "--answer_confidence=0.8", "--suggest_confidence=0.8"},
+           {"status", "--wait_model=1500ms"},
+           {"status", "--wait_model", "2"},
        }) {
     SCOPED_TRACE(absl::StrJoin(args, " "));
     Result r = RunArgs(args);
@@ -138,7 +171,12 @@ TEST(RunCtlUsage, FlagsAcceptEqualsSpaceAndDashedSpellings) {
 
 TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
   const std::map<std::string, std::vector<std::string>> kFlags = {
-      {"search", {"--filter", "--page_size", "--offset", "--page_token", "--snippet_chars"}},
+      {"search",
+       {"--filter", "--page_size", "--offset", "--page_token", "--snippet_chars",
+        "--semantic_ratio", "--fusion", "--explain"}},
+      {"answer",
+       {"--filter", "--context", "--answer_precision", "--answer_confidence",
+        "--suggest_confidence", "--semantic_ratio", "--fusion", "--explain"}},
       {"suggest", {"--filter", "--limit"}},
       {"get", {}},
       {"create",
@@ -153,7 +191,10 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
       {"import-corpus", {"--retrain"}},
       {"export", {"--output", "--filter"}},
       {"health", {"--service"}},
-      {"eval", {"--queries", "--limit", "--fail_below"}},
+      {"status", {"--wait_model"}},
+      {"eval",
+       {"--queries", "--limit", "--semantic_ratio", "--fusion", "--answer_precision",
+        "--suggest_confidence", "--wait_model", "--fail_below"}},
       {"help", {}},
   };
   EXPECT_EQ(CtlSubcommandNames().size(), kFlags.size());
@@ -187,6 +228,13 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
     EXPECT_EQ(c.out, help);
   }
   EXPECT_EQ(CtlSubcommandHelp("frobnicate"), "");
+}
+
+TEST(RunCtlHelp, OverviewListsAnswerAndStatus) {
+  const std::string overview = RunArgs({}).err;  // missing SUBCOMMAND shows it
+  EXPECT_THAT(overview, HasSubstr("  answer TEXT... [FLAGS]"));
+  EXPECT_THAT(overview, HasSubstr("  status [--wait_model DURATION]"));
+  EXPECT_THAT(overview, HasSubstr("zhikuctl answer 怎么退货 --explain"));
 }
 
 TEST(RunCtlHelp, HelpLinesFitEightyColumnsForAsciiText) {
@@ -257,6 +305,84 @@ TEST(PrintSearchHuman, EmptyResultSaysSo) {
   std::ostringstream out;
   PrintSearchHuman(v1::SearchResponse(), Highlight::kBrackets, out);
   EXPECT_EQ(out.str(), "no matching entries\n");
+}
+
+v1::SearchResponse ExplainedResponse() {
+  v1::SearchResponse r = SampleResponse();
+  v1::HitExplanation* e = r.mutable_hits(0)->mutable_explain();
+  e->set_keyword_rank(2);
+  e->set_keyword_score(8.25);
+  e->set_vector_rank(1);
+  e->set_vector_score(0.875);
+  e->set_vector_phrasing(2);
+  e->set_fused_score(0.9375);
+  e = r.mutable_hits(1)->mutable_explain();
+  e->set_keyword_rank(1);
+  e->set_keyword_score(9.5);
+  e->set_fused_score(0.5);
+  v1::RetrievalInfo* info = r.mutable_retrieval();
+  info->set_semantic_ratio(0.5);
+  info->set_fusion(v1::FUSION_METHOD_RRF);
+  info->set_vector_used(true);
+  info->set_model_version(3);
+  return r;
+}
+
+TEST(PrintSearchHuman, ExplainShowsBothLegsPerHitAndWhatRetrievalRan) {
+  std::ostringstream out;
+  PrintSearchHuman(ExplainedResponse(), Highlight::kBrackets, out, /*explain=*/true);
+  EXPECT_EQ(out.str(),
+            "1. refund-001  score 8.250  category 售后  matched variant #2\n"
+            "   Q: 如何【退貨】\n"
+            "   A: 在訂單頁申請【退貨】。 七天內有效\n"
+            "   keyword rank 2 score 8.250 | vector rank 1 cosine 0.875 (variant #2) | "
+            "fused 0.9375\n"
+            "2. refund-002  score 1.500  category -  matched question\n"
+            "   Q: 【退】款多久到账\n"
+            "   keyword rank 1 score 9.500 | vector - | fused 0.5000\n"
+            "hits 1-2 of about 7 (query read as Traditional Chinese); "
+            "next page: --page_token=tok123\n"
+            "retrieval: semantic_ratio 0.50, fusion rrf, vector leg used (model 3)\n");
+
+  // Without --explain the same response prints as before.
+  std::ostringstream plain;
+  PrintSearchHuman(ExplainedResponse(), Highlight::kBrackets, plain);
+  std::ostringstream sample;
+  PrintSearchHuman(SampleResponse(), Highlight::kBrackets, sample);
+  EXPECT_EQ(plain.str(), sample.str());
+}
+
+TEST(PrintSearchHuman, ExplainWithoutHitsStillSaysWhyTheVectorLegDidNotRun) {
+  v1::SearchResponse r;
+  r.mutable_retrieval()->set_fusion(v1::FUSION_METHOD_WEIGHTED);
+  r.mutable_retrieval()->set_note("no embedding model yet");
+  std::ostringstream out;
+  PrintSearchHuman(r, Highlight::kBrackets, out, /*explain=*/true);
+  EXPECT_EQ(out.str(),
+            "no matching entries\n"
+            "retrieval: semantic_ratio 0.00, fusion weighted, vector leg not used "
+            "(model none); no embedding model yet\n");
+}
+
+TEST(PrintSearchJson, ExplainAndRetrievalAreObjects) {
+  std::ostringstream out;
+  PrintSearchJson(ExplainedResponse(), out);
+  std::vector<std::string> lines = Lines(out.str());
+  ASSERT_EQ(lines.size(), 3u);
+  nlohmann::json first = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(first["explain"]["keyword_rank"], 2);
+  EXPECT_EQ(first["explain"]["vector_rank"], 1);
+  EXPECT_EQ(first["explain"]["vector_score"], 0.875);
+  EXPECT_EQ(first["explain"]["vector_phrasing"], 2);
+  EXPECT_EQ(first["explain"]["fused_score"], 0.9375);
+  nlohmann::json summary = nlohmann::json::parse(lines[2]);
+  EXPECT_EQ(summary["retrieval"]["fusion"], "rrf");
+  EXPECT_EQ(summary["retrieval"]["vector_used"], true);
+  EXPECT_EQ(summary["retrieval"]["model_version"], 3);
+  // Hits without an explanation have no "explain" key.
+  std::ostringstream plain;
+  PrintSearchJson(SampleResponse(), plain);
+  EXPECT_FALSE(nlohmann::json::parse(Lines(plain.str())[0]).contains("explain"));
 }
 
 TEST(PrintSearchJson, OneObjectPerHitThenASummary) {
@@ -482,8 +608,20 @@ class FakeKnowledge final : public v1::KnowledgeService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
+                         v1::KnowledgeBaseStatus* response) override {
+    std::lock_guard<std::mutex> lock(mu);
+    last_status_request = *request;
+    status_deadline_left = absl::FromChrono(context->deadline()) - absl::Now();
+    *response = status;
+    return grpc::Status::OK;
+  }
+
   std::mutex mu;
   std::map<std::string, v1::Entry> entries;
+  v1::GetStatusRequest last_status_request;
+  absl::Duration status_deadline_left;
+  v1::KnowledgeBaseStatus status;
   std::vector<int64_t> imported_lines;
   std::vector<int64_t> corpus_lines;
   std::vector<bool> corpus_retrain;
@@ -510,8 +648,42 @@ class FakeSearch final : public v1::SearchService::Service {
     s->set_text(request->prefix() + "款");
     return grpc::Status::OK;
   }
+  grpc::Status Answer(grpc::ServerContext*, const v1::AnswerRequest* request,
+                      v1::AnswerResponse* response) override {
+    last_answer_request = *request;
+    *response = answer;
+    return grpc::Status::OK;
+  }
   v1::SearchRequest last_request;
+  v1::AnswerRequest last_answer_request;
+  v1::AnswerResponse answer;
 };
+
+v1::AnswerCandidate Candidate(const std::string& id, double confidence, const std::string& question) {
+  v1::AnswerCandidate c;
+  c.mutable_entry()->set_id(id);
+  c.mutable_entry()->set_question(question + " (stored)");
+  c.mutable_entry()->set_answer("stored answer");
+  c.set_confidence(confidence);
+  c.set_question(question);
+  return c;
+}
+
+v1::AnswerResponse SuggestResponse() {
+  v1::AnswerResponse r;
+  r.set_decision(v1::DECISION_SUGGEST);
+  r.set_confidence(0.5);
+  *r.mutable_top() = Candidate("refund-time", 0.5, "退款多久到賬？");
+  r.set_answer("一般1-3個工作日。\n銀行卡1-7天。");
+  *r.add_alternatives() = Candidate("refund-time", 0.5, "退款多久到賬？");
+  *r.add_alternatives() = Candidate("refund-progress", 0.25, "在哪裡看退款進度？");
+  r.set_answer_confidence(0.8);
+  r.set_suggest_confidence(0.2);
+  r.set_traditional_query(true);
+  r.mutable_retrieval()->set_semantic_ratio(0.5);
+  r.mutable_retrieval()->set_fusion(v1::FUSION_METHOD_WEIGHTED);
+  return r;
+}
 
 class CtlAgainstFakeServer : public ::testing::Test {
  protected:
@@ -571,6 +743,172 @@ TEST_F(CtlAgainstFakeServer, SearchSendsFlagsAndDefaultTags) {
   EXPECT_THAT(r.out, Not(HasSubstr("\x1b[")));
   r = Ctl({"--json", "search", "x"});
   EXPECT_THAT(r.out, HasSubstr("<em>"));
+}
+
+TEST_F(CtlAgainstFakeServer, SearchSendsRetrievalFlags) {
+  Result r = Ctl({"search", "x"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_FALSE(search_.last_request.retrieval().has_semantic_ratio());  // the server's default
+  EXPECT_EQ(search_.last_request.retrieval().fusion(), v1::FUSION_METHOD_UNSPECIFIED);
+  EXPECT_FALSE(search_.last_request.retrieval().explain());
+  r = Ctl({"search", "x", "--semantic_ratio=0", "--fusion=rrf", "--explain"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_TRUE(search_.last_request.retrieval().has_semantic_ratio());
+  EXPECT_EQ(search_.last_request.retrieval().semantic_ratio(), 0);
+  EXPECT_EQ(search_.last_request.retrieval().fusion(), v1::FUSION_METHOD_RRF);
+  EXPECT_TRUE(search_.last_request.retrieval().explain());
+  EXPECT_THAT(r.out, HasSubstr("\nretrieval: "));
+  r = Ctl({"search", "x", "--fusion", "weighted", "--semantic_ratio", "1"});
+  EXPECT_EQ(search_.last_request.retrieval().fusion(), v1::FUSION_METHOD_WEIGHTED);
+  EXPECT_EQ(search_.last_request.retrieval().semantic_ratio(), 1);
+}
+
+TEST_F(CtlAgainstFakeServer, AnswerSendsContextThresholdsAndRetrieval) {
+  search_.answer = SuggestResponse();
+  Result r = Ctl({"answer", "那", "退款呢", "--context", "customer:我想退货", "--context",
+                  "agent:好的，请问订单号？", "--filter", "locale=zh-TW", "--answer_precision=0.95",
+                  "--suggest_confidence=0.1", "--semantic_ratio=0.25", "--fusion=rrf"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  const v1::AnswerRequest& q = search_.last_answer_request;
+  EXPECT_EQ(q.query(), "那 退款呢");
+  ASSERT_EQ(q.context_size(), 2);
+  EXPECT_EQ(q.context(0).role(), "customer");
+  EXPECT_EQ(q.context(0).text(), "我想退货");
+  EXPECT_EQ(q.context(1).role(), "agent");
+  EXPECT_EQ(q.context(1).text(), "好的，请问订单号？");
+  ASSERT_EQ(q.filters_size(), 1);
+  EXPECT_EQ(q.filters(0).field(), "locale");
+  EXPECT_DOUBLE_EQ(q.thresholds().answer_precision(), 0.95);
+  EXPECT_FALSE(q.thresholds().has_answer_confidence());
+  EXPECT_DOUBLE_EQ(q.thresholds().suggest_confidence(), 0.1);
+  EXPECT_DOUBLE_EQ(q.retrieval().semantic_ratio(), 0.25);
+  EXPECT_EQ(q.retrieval().fusion(), v1::FUSION_METHOD_RRF);
+  EXPECT_FALSE(q.retrieval().explain());
+  EXPECT_EQ(r.out,
+            "decision    SUGGEST\n"
+            "confidence  0.500  (ANSWER at >= 0.800, SUGGEST at >= 0.200)\n"
+            "entry       refund-time\n"
+            "question    退款多久到賬？\n"
+            "answer      一般1-3個工作日。\n"
+            "            銀行卡1-7天。\n"
+            "did you mean:\n"
+            "  1. refund-time      0.500  退款多久到賬？\n"
+            "  2. refund-progress  0.250  在哪裡看退款進度？\n");
+
+  r = Ctl({"answer", "x", "--answer_confidence=0.7"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_FALSE(search_.last_answer_request.thresholds().has_answer_precision());
+  EXPECT_DOUBLE_EQ(search_.last_answer_request.thresholds().answer_confidence(), 0.7);
+  EXPECT_FALSE(search_.last_answer_request.thresholds().has_suggest_confidence());
+  EXPECT_EQ(search_.last_answer_request.context_size(), 0);
+}
+
+TEST_F(CtlAgainstFakeServer, AnswerJsonAndExplain) {
+  search_.answer = SuggestResponse();
+  v1::SearchHit* hit = search_.answer.add_hits();
+  *hit = SampleResponse().hits(0);
+  hit->mutable_explain()->set_keyword_rank(1);
+  hit->mutable_explain()->set_vector_rank(2);
+  hit->mutable_explain()->set_vector_score(0.75);
+  search_.answer.mutable_retrieval()->set_vector_used(true);
+  search_.answer.mutable_retrieval()->set_model_version(4);
+  Result r = Ctl({"answer", "x", "--explain"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_TRUE(search_.last_answer_request.retrieval().explain());
+  EXPECT_THAT(r.out, HasSubstr("hits behind the decision:\n1. refund-001  score 8.250"));
+  EXPECT_THAT(r.out, HasSubstr("   keyword rank 1 score 0.000 | vector rank 2 cosine 0.750 (question)"));
+  EXPECT_THAT(r.out, HasSubstr("\nretrieval: semantic_ratio 0.50, fusion weighted, vector leg used "
+                               "(model 4)\n"));
+
+  r = Ctl({"--json", "answer", "x"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  ASSERT_EQ(Lines(r.out).size(), 1u);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["decision"], "SUGGEST");
+  EXPECT_TRUE(j["handoff_reason"].is_null());
+  EXPECT_EQ(j["confidence"], 0.5);
+  EXPECT_EQ(j["entry_id"], "refund-time");
+  EXPECT_EQ(j["question"], "退款多久到賬？");
+  EXPECT_EQ(j["answer"], "一般1-3個工作日。\n銀行卡1-7天。");
+  EXPECT_EQ(j["entry"]["answer"], "stored answer");
+  ASSERT_EQ(j["alternatives"].size(), 2u);
+  EXPECT_EQ(j["alternatives"][1]["entry_id"], "refund-progress");
+  EXPECT_EQ(j["alternatives"][1]["confidence"], 0.25);
+  EXPECT_EQ(j["traditional_query"], true);
+  EXPECT_EQ(j["retrieval"]["model_version"], 4);
+  EXPECT_EQ(j["hits"][0]["explain"]["vector_rank"], 2);
+
+  // Nothing matched: HANDOFF with its reason, no entry.
+  search_.answer = v1::AnswerResponse();
+  search_.answer.set_decision(v1::DECISION_HANDOFF);
+  search_.answer.set_handoff_reason(v1::HANDOFF_REASON_NO_MATCH);
+  r = Ctl({"answer", "zzz"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("decision    HANDOFF (NO_MATCH: no entry matched)\n"));
+  EXPECT_THAT(r.out, HasSubstr("entry       - (nothing matched)\n"));
+  j = nlohmann::json::parse(Ctl({"--json", "answer", "zzz"}).out);
+  EXPECT_EQ(j["handoff_reason"], "NO_MATCH");
+  EXPECT_TRUE(j["entry_id"].is_null());
+  EXPECT_TRUE(j["alternatives"].empty());
+  EXPECT_FALSE(j.contains("hits"));
+}
+
+TEST_F(CtlAgainstFakeServer, StatusSendsTheWaitAndExtendsTheDeadlineByIt) {
+  knowledge_.status.set_entries(3);
+  knowledge_.status.set_store_seq(9);
+  knowledge_.status.set_searchable_seq(8);
+  knowledge_.status.set_vector_note("no embedding model yet");
+  knowledge_.status.set_answer_confidence(1);
+  knowledge_.status.set_calibration_note("too few held-out phrasings");
+  Result r = Ctl({"status"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(knowledge_.last_status_request.wait_for_model_ms(), 0);
+  EXPECT_EQ(r.out,
+            "entries            3\n"
+            "store seq          9\n"
+            "searchable seq     8 (1 change still indexing)\n"
+            "model              none yet\n"
+            "vectors            0 base + 0 delta\n"
+            "vector note        no embedding model yet\n"
+            "calibration        none\n"
+            "answer threshold   1.000\n"
+            "calibration note   too few held-out phrasings\n"
+            "corpus texts       0\n");
+  nlohmann::json j = nlohmann::json::parse(Ctl({"--json", "status"}).out);
+  EXPECT_EQ(j["server"], options_.server);
+  EXPECT_EQ(j["entries"], 3);
+  EXPECT_EQ(j["calibrated"], false);
+  EXPECT_TRUE(j["calibration_ece"].is_null());
+  EXPECT_EQ(j["vector_note"], "no embedding model yet");
+
+  r = Ctl({"--timeout=2s", "status", "--wait_model", "1500ms"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(knowledge_.last_status_request.wait_for_model_ms(), 1500);
+  EXPECT_GT(knowledge_.status_deadline_left, absl::Seconds(3));  // 2 s after the 1.5 s wait
+  EXPECT_LT(knowledge_.status_deadline_left, absl::Seconds(4));  // gRPC rounds timeouts up
+  ASSERT_EQ(Ctl({"status", "--wait_model=0.0005"}).code, kExitOk);
+  EXPECT_EQ(knowledge_.last_status_request.wait_for_model_ms(), 1);  // rounded up, still waits
+
+  knowledge_.status.set_model_version(2);
+  knowledge_.status.set_model_seq(9);
+  knowledge_.status.set_training(true);
+  knowledge_.status.set_calibrated(true);
+  knowledge_.status.set_calibration_ece(0.041);
+  knowledge_.status.set_calibration_top1(0.8);
+  knowledge_.status.set_calibration_positives(40);
+  knowledge_.status.set_calibration_negatives(12);
+  knowledge_.status.set_answer_confidence(0.625);
+  knowledge_.status.set_calibration_precision(0.9);
+  knowledge_.status.set_calibration_answer_rate(0.5);
+  r = Ctl({"status"});
+  EXPECT_THAT(r.out, HasSubstr("model              version 2, trained at seq 9 (current); training now\n"));
+  EXPECT_THAT(r.out, HasSubstr("calibration        ECE 0.041, top-1 0.800 on 40 held-out positives and "
+                               "12 negatives\n"));
+  EXPECT_THAT(r.out, HasSubstr("answer threshold   0.625 (precision 0.900, answer rate 0.500 on the "
+                               "calibration set)\n"));
+  j = nlohmann::json::parse(Ctl({"--json", "status"}).out);
+  EXPECT_EQ(j["calibration_ece"], 0.041);
+  EXPECT_EQ(j["calibration_positives"], 40);
 }
 
 TEST_F(CtlAgainstFakeServer, SuggestMarksVariants) {
@@ -788,6 +1126,171 @@ TEST_F(CtlAgainstRealServer, ImportCorpusPrintsTheSummaryAndExitsThreeWhenALineF
   EXPECT_EQ(j["masked_items"], 1);
   EXPECT_EQ(j["corpus_size"], 3);
   EXPECT_TRUE(j["errors"].empty());
+
+  // status counts the corpus too.
+  r = Ctl({"--json", "status"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["corpus_texts"], 3);
+}
+
+// The real server holding the sample KB, with a quickly trained embedding
+// model (fewer epochs than production: these tests check the plumbing, not
+// the ranking quality).
+class CtlAgainstSampleKb : public CtlAgainstRealServer {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.knowledge_base.data_dir = dir_.Sub("data");
+    options.knowledge_base.semantic.enabled = true;
+    options.knowledge_base.semantic.fasttext.epochs = 10;
+    options.knowledge_base.semantic.retrain_quiet = absl::Milliseconds(100);
+    absl::StatusOr<std::unique_ptr<ZhikuServer>> server = ZhikuServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    options_.server = server_->address();
+    Result r = Ctl({"import", SampleKbPath()});
+    ASSERT_EQ(r.code, kExitOk) << r.err;
+  }
+
+  static std::string SampleKbPath() { return zhiku::testing::SourceDir() + "/data/sample_kb.jsonl"; }
+
+  static int SampleKbEntries() {
+    std::ifstream in(SampleKbPath());
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += !line.empty();
+    return n;
+  }
+
+  // Blocks until the embedding model covers the whole KB.
+  void WaitForModel() {
+    Result r = Ctl({"status", "--wait_model", "120s"});
+    ASSERT_EQ(r.code, kExitOk) << r.err;
+  }
+};
+
+TEST_F(CtlAgainstSampleKb, AnswerPrintsADecisionForAKbQuestionAndExitsZero) {
+  Result r = Ctl({"answer", "怎么退货"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_THAT(r.out, ::testing::MatchesRegex("decision    (ANSWER|SUGGEST|HANDOFF \\(LOW_CONFIDENCE: .*\\))\n"
+                                             "confidence  [01]\\.[0-9]{3}  \\(ANSWER at >= .*"));
+  EXPECT_THAT(r.out, HasSubstr("\nentry       returns-how-to\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nquestion    怎么申请退货？\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nanswer      在「我的订单」"));
+
+  // With every confidence below 1 and none below 0, the decision is SUGGEST.
+  r = Ctl({"answer", "怎么退货", "--answer_confidence=1", "--suggest_confidence=0"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("decision    SUGGEST\n"));
+  EXPECT_THAT(r.out, HasSubstr("(ANSWER at >= 1.000, SUGGEST at >= 0.000)"));
+  EXPECT_THAT(r.out, HasSubstr("\ndid you mean:\n  1. returns-how-to"));
+
+  // The conversation context is accepted (and validated by the server).
+  r = Ctl({"answer", "那退款呢", "--context", "customer:我想退货", "--context", "agent:好的"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+}
+
+TEST_F(CtlAgainstSampleKb, AnswerHandsChitchatOffWithItsReason) {
+  Result r = Ctl({"answer", "你好"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("decision    HANDOFF (CHITCHAT: greeting, thanks or asking for a human)\n"));
+  r = Ctl({"--json", "answer", "你好"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["decision"], "HANDOFF");
+  EXPECT_EQ(j["handoff_reason"], "CHITCHAT");
+}
+
+TEST_F(CtlAgainstSampleKb, AnswerJsonHasTheDecisionConfidenceAndEntryId) {
+  Result r = Ctl({"--json", "answer", "发票怎么开"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  ASSERT_EQ(Lines(r.out).size(), 1u) << r.out;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const char* key : {"decision", "handoff_reason", "confidence", "answer_confidence",
+                          "suggest_confidence", "entry_id", "question", "answer", "entry",
+                          "alternatives", "traditional_query", "retrieval"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_THAT(std::string(j["decision"]), ::testing::AnyOf("ANSWER", "SUGGEST", "HANDOFF"));
+  EXPECT_GE(j["confidence"].get<double>(), 0);
+  EXPECT_LE(j["confidence"].get<double>(), 1);
+  ASSERT_TRUE(j["entry_id"].is_string());
+  EXPECT_THAT(std::string(j["entry_id"]), HasSubstr("invoice"));
+  EXPECT_EQ(j["entry"]["id"], j["entry_id"]);
+  EXPECT_FALSE(j.contains("hits"));  // only with --explain
+}
+
+TEST_F(CtlAgainstSampleKb, StatusReportsEntriesAndTheModelAfterWaiting) {
+  Result r = Ctl({"--json", "status", "--wait_model", "120s"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["entries"], SampleKbEntries());
+  EXPECT_EQ(j["searchable_seq"], j["store_seq"]);
+  EXPECT_GE(j["model_version"].get<int64_t>(), 1);
+  EXPECT_EQ(j["model_seq"], j["store_seq"]);
+  EXPECT_GT(j["vector_base_vectors"].get<int64_t>() + j["vector_delta_vectors"].get<int64_t>(),
+            SampleKbEntries());  // questions and variants
+  EXPECT_TRUE(j.contains("calibration_ece"));
+
+  r = Ctl({"status"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("entries            ", SampleKbEntries(), "\n")));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("model              version [0-9]+, trained at seq"));
+}
+
+TEST_F(CtlAgainstSampleKb, SearchExplainShowsBothLegsOnceTheModelIsTrained) {
+  WaitForModel();
+  Result r = Ctl({"search", "钱什么时候退回来", "--explain"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, ::testing::ContainsRegex(
+                         "\n   keyword rank [0-9]+ score [0-9.]+ \\| vector rank [0-9]+ cosine "
+                         "-?[0-9.]+ \\((question|variant #[0-9]+)\\) \\| fused [0-9.]+\n"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex(
+                         "\nretrieval: semantic_ratio 0.50, fusion weighted, vector leg used "
+                         "\\(model [0-9]+\\)\n$"));
+
+  r = Ctl({"--json", "search", "钱什么时候退回来", "--explain", "--fusion=rrf"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_GE(lines.size(), 2u);
+  int both_legs = 0;
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    nlohmann::json hit = nlohmann::json::parse(lines[i]);
+    ASSERT_TRUE(hit.contains("explain")) << lines[i];
+    both_legs += hit["explain"]["keyword_rank"] > 0 && hit["explain"]["vector_rank"] > 0;
+  }
+  EXPECT_GT(both_legs, 0);
+  nlohmann::json summary = nlohmann::json::parse(lines.back());
+  EXPECT_EQ(summary["retrieval"]["fusion"], "rrf");
+  EXPECT_EQ(summary["retrieval"]["vector_used"], true);
+
+  // Keyword only: the vector leg is not called.
+  r = Ctl({"search", "钱什么时候退回来", "--explain", "--semantic_ratio=0"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("| vector - |"));
+  EXPECT_THAT(r.out, Not(HasSubstr("| vector rank")));
+  EXPECT_THAT(r.out, HasSubstr("\nretrieval: semantic_ratio 0.00, fusion weighted, vector leg not used"));
+
+  // Answer explains the hits behind its decision the same way.
+  r = Ctl({"answer", "钱什么时候退回来", "--explain"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nhits behind the decision:\n1. "));
+  EXPECT_THAT(r.out, HasSubstr("| vector rank "));
+  EXPECT_THAT(r.out, HasSubstr("\nretrieval: semantic_ratio 0.50"));
+}
+
+TEST_F(CtlAgainstSampleKb, BadSemanticRatioIsAUsageErrorAndSendsNothing) {
+  for (const char* ratio : {"1.5", "-0.5", "x"}) {
+    SCOPED_TRACE(ratio);
+    Result r = Ctl({"search", "退货", absl::StrCat("--semantic_ratio=", ratio)});
+    EXPECT_EQ(r.code, kExitUsage);
+    EXPECT_THAT(r.err, HasSubstr("is not a number between 0 and 1"));
+    EXPECT_EQ(r.out, "");
+    r = Ctl({"answer", "退货", absl::StrCat("--semantic_ratio=", ratio)});
+    EXPECT_EQ(r.code, kExitUsage);
+    EXPECT_EQ(r.out, "");
+  }
 }
 
 TEST(RunCtlErrors, UnreachableServerIsExitTwoWithCodeName) {
