@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -50,6 +51,8 @@ struct KnowledgeBase::Impl {
     std::shared_ptr<const AnswerCalibration> calibration;
     int64_t seq = 0;
     int64_t version = 0;
+    int64_t corpus_version = 0;  // the corpus the embedder learned from (0 = none)
+    int pseudo_labels = 0;       // corpus texts it learned from (self_training.h)
   };
 
   absl::Mutex trainer_mu;
@@ -63,6 +66,9 @@ struct KnowledgeBase::Impl {
   absl::Time last_train ABSL_GUARDED_BY(trainer_mu) = absl::InfinitePast();
   std::optional<Generation> pending ABSL_GUARDED_BY(trainer_mu);
   int64_t last_version ABSL_GUARDED_BY(trainer_mu) = 0;
+  // Corpus version of the last generation trained or loaded; a newer corpus
+  // is a reason to retrain.
+  int64_t trained_corpus_version ABSL_GUARDED_BY(trainer_mu) = 0;
   std::thread trainer;
 
   std::string VectorDir() const { return options.data_dir + "/index/vector"; }
@@ -143,6 +149,8 @@ struct KnowledgeBase::Impl {
     next->calibration = gen->calibration;
     next->model_version = gen->version;
     next->vectors_seq = gen->seq;
+    next->vectors_corpus_version = gen->corpus_version;
+    next->vectors_pseudo_labels = gen->pseudo_labels;
     next->vector_note.clear();
     ZHIKU_ASSIGN_OR_RETURN(std::vector<std::string> changed, ChangedSince(gen->seq, current->seq));
     UpdateVectors(*next, changed);
@@ -237,7 +245,8 @@ struct KnowledgeBase::Impl {
 
   // Trains a model on `snap` and builds its vector leg; null if there is
   // nothing to embed.
-  absl::StatusOr<std::shared_ptr<const VectorLeg>> BuildLeg(const Snapshot& snap) {
+  absl::StatusOr<std::shared_ptr<const VectorLeg>> BuildLeg(const Snapshot& snap,
+                                                             const std::vector<PseudoLabel>& extra = {}) {
     if (HasOwnVectors(snap)) {
       int dim = 0;
       for (const auto& [id, e] : snap.entries) {
@@ -250,13 +259,20 @@ struct KnowledgeBase::Impl {
                               options.semantic.leg);
     }
     std::vector<std::pair<std::string, std::string>> texts;
-    int label = 0;
+    absl::flat_hash_map<std::string, std::string> label_of;
     for (const auto& [id, e] : snap.entries) {
-      const std::string name = absl::StrCat("e", label++);
+      const std::string name = absl::StrCat("e", label_of.size());
+      label_of.emplace(id, name);
       for (const std::string& p : e->normalized_phrasings) {
         std::string tokens = TokensForEmbedding(p);
         if (!tokens.empty()) texts.emplace_back(name, std::move(tokens));
       }
+    }
+    for (const PseudoLabel& l : extra) {
+      auto it = label_of.find(l.entry_id);
+      if (it == label_of.end()) continue;
+      std::string tokens = TokensForEmbedding(l.normalized);
+      if (!tokens.empty()) texts.emplace_back(it->second, std::move(tokens));
     }
     if (texts.empty()) return std::shared_ptr<const VectorLeg>();
     const std::string work = options.data_dir + "/index/tmp";
@@ -283,6 +299,8 @@ struct KnowledgeBase::Impl {
     meta["format"] = 1;
     meta["version"] = gen.version;
     meta["seq"] = gen.seq;
+    meta["corpus_version"] = gen.corpus_version;
+    meta["pseudo_labels"] = gen.pseudo_labels;
     meta["store_id"] = store->StoreId();
     meta["source"] = gen.leg->source() == VectorSource::kEntry ? "entry" : "embedder";
     {
@@ -326,6 +344,8 @@ struct KnowledgeBase::Impl {
     Generation gen;
     gen.version = meta.value("version", int64_t{0});
     gen.seq = meta.value("seq", int64_t{-1});
+    gen.corpus_version = meta.value("corpus_version", int64_t{0});
+    gen.pseudo_labels = meta.value("pseudo_labels", 0);
     if (meta.value("store_id", std::string()) != store->StoreId()) {
       return absl::FailedPreconditionError("saved vector generation belongs to another store");
     }
@@ -348,16 +368,82 @@ struct KnowledgeBase::Impl {
     return gen;
   }
 
-  absl::StatusOr<Generation> Train(const Snapshot& snap, int64_t version) {
+  // The corpus texts self-training may use (at most max_texts of them).
+  absl::StatusOr<std::vector<std::string>> LoadCorpus() {
+    std::vector<std::string> corpus;
+    if (!options.semantic.use_corpus) return corpus;
+    const size_t limit = static_cast<size_t>(std::max(0, options.semantic.self_training.max_texts));
+    absl::Status status = store->ForEachCorpusText([&](absl::string_view text) {
+      if (corpus.size() >= limit) return absl::CancelledError("enough");
+      corpus.emplace_back(text);
+      return absl::OkStatus();
+    });
+    if (!status.ok() && !absl::IsCancelled(status)) return status;
+    return corpus;
+  }
+
+  // Labels the corpus against `snap` by self-training (self_training.h) on a
+  // scratch keyword index of its entries.
+  absl::StatusOr<std::vector<PseudoLabel>> LabelCorpus(const Snapshot& snap, const std::vector<std::string>& corpus) {
+    const std::string scratch = options.data_dir + "/index/tmp/self-training";
+    std::error_code ec;
+    std::filesystem::remove_all(scratch, ec);
+    std::filesystem::create_directories(scratch, ec);
+    std::vector<PseudoLabel> labels;
+    {
+      ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<KeywordIndex> keyword,
+                             KeywordIndex::Open(scratch + "/keyword", options.keyword));
+      for (const auto& [id, e] : snap.entries) ZHIKU_RETURN_IF_ERROR(keyword->Put(*e));
+      ZHIKU_RETURN_IF_ERROR(keyword->Commit(1, "self-training"));
+      SelfTrainingReport report;
+      const absl::Time start = absl::Now();
+      ZHIKU_ASSIGN_OR_RETURN(labels, PseudoLabelCorpus(snap, *keyword, *normalizer, corpus, options.keyword,
+                                                       scratch + "/graph", options.semantic.self_training, &report));
+      Log(LogLevel::kInfo, kLog,
+          absl::StrCat("self-training labelled ", report.labelled, " of ", report.corpus_texts, " corpus texts (",
+                       report.exact_matches, " equal to a phrasing; ", report.graph_edges, " graph edges) in ",
+                       absl::FormatDuration(absl::Now() - start)));
+    }
+    std::filesystem::remove_all(scratch, ec);
+    return labels;
+  }
+
+  absl::StatusOr<Generation> Train(const Snapshot& snap, int64_t version, int64_t corpus_version) {
     Generation gen;
     gen.seq = snap.seq;
     gen.version = version;
-    ZHIKU_ASSIGN_OR_RETURN(gen.leg, BuildLeg(snap));
+    std::vector<PseudoLabel> labels;
+    if (!HasOwnVectors(snap)) {
+      ZHIKU_ASSIGN_OR_RETURN(std::vector<std::string> corpus, LoadCorpus());
+      if (!corpus.empty()) {
+        gen.corpus_version = corpus_version;
+        ZHIKU_ASSIGN_OR_RETURN(labels, LabelCorpus(snap, corpus));
+        gen.pseudo_labels = static_cast<int>(labels.size());
+      }
+    }
+    ZHIKU_ASSIGN_OR_RETURN(gen.leg, BuildLeg(snap, labels));
     if (gen.leg == nullptr) return absl::FailedPreconditionError("no entry has text the embedder can learn from");
     if (gen.leg->source() == VectorSource::kEmbedder) {
-      absl::StatusOr<std::shared_ptr<const AnswerCalibration>> calibration = CalibrateOnHeldOut(
-          snap, *normalizer, options.keyword, options.semantic.fusion,
-          [this](const Snapshot& reduced) { return BuildLeg(reduced); }, options.data_dir + "/index/tmp/calibration");
+      // Calibration trains without the held-out phrasings: corpus texts equal
+      // to one must not teach it the answer either.
+      auto make_leg = [this, &snap, &labels](const Snapshot& reduced) {
+        absl::flat_hash_set<std::string> kept;
+        for (const auto& [id, e] : reduced.entries) kept.insert(e->normalized_phrasings.begin(), e->normalized_phrasings.end());
+        absl::flat_hash_set<std::string> held_out;
+        for (const auto& [id, e] : snap.entries) {
+          for (const std::string& p : e->normalized_phrasings) {
+            if (!kept.contains(p)) held_out.insert(p);
+          }
+        }
+        std::vector<PseudoLabel> usable;
+        for (const PseudoLabel& l : labels) {
+          if (reduced.entries.contains(l.entry_id) && !held_out.contains(l.normalized)) usable.push_back(l);
+        }
+        return BuildLeg(reduced, usable);
+      };
+      absl::StatusOr<std::shared_ptr<const AnswerCalibration>> calibration =
+          CalibrateOnHeldOut(snap, *normalizer, options.keyword, options.semantic.fusion, make_leg,
+                             options.data_dir + "/index/tmp/calibration");
       if (calibration.ok()) {
         gen.calibration = *std::move(calibration);
       } else {
@@ -370,6 +456,7 @@ struct KnowledgeBase::Impl {
   void TrainerLoop() {
     while (true) {
       bool requested;
+      int64_t trained_corpus;
       absl::Time last_write_seen, last_train_seen;
       int64_t failed;
       {
@@ -379,22 +466,42 @@ struct KnowledgeBase::Impl {
         if (trainer_stop) return;
         trainer_wake = false;
         requested = retrain_requested;
+        trained_corpus = trained_corpus_version;
         last_write_seen = last_write;
         last_train_seen = last_train;
         failed = failed_seq;
       }
       std::shared_ptr<const Snapshot> snap = Current();
       if (snap->entries.empty()) continue;
+      int64_t corpus_version = 0;
+      if (options.semantic.use_corpus) {
+        absl::StatusOr<int64_t> v = store->CorpusVersion();
+        if (v.ok()) corpus_version = *v;
+      }
       const absl::Time now = absl::Now();
       const bool quiet = now - last_write_seen >= options.semantic.retrain_quiet;
       bool need = false;
       if (snap->vectors == nullptr && snap->model_version == 0) {
         need = failed != snap->seq && quiet;
-      } else if (snap->vectors_seq < snap->seq || requested || snap->vectors == nullptr) {
+      } else if (snap->vectors_seq < snap->seq || requested || snap->vectors == nullptr ||
+                 corpus_version != trained_corpus) {
         need = quiet && (requested || now - last_train_seen >= options.semantic.min_retrain_interval) &&
-               failed != snap->seq;
+               (failed != snap->seq || corpus_version != trained_corpus);
       }
       if (!need) continue;
+      // Train on what the store holds now: a snapshot behind the store (the
+      // indexer has not applied the last writes yet) would make a model that
+      // is stale the moment it is installed.
+      if (absl::StatusOr<int64_t> store_seq = store->LastSeq(); store_seq.ok() && *store_seq > snap->seq) {
+        {
+          absl::MutexLock lock(&indexer_mu);
+          wake = true;
+        }
+        absl::SleepFor(absl::Milliseconds(20));
+        absl::MutexLock lock(&trainer_mu);
+        trainer_wake = true;
+        continue;
+      }
       int64_t version;
       {
         absl::MutexLock lock(&trainer_mu);
@@ -403,13 +510,15 @@ struct KnowledgeBase::Impl {
         version = ++last_version;
       }
       const absl::Time start = absl::Now();
-      absl::StatusOr<Generation> gen = Train(*snap, version);
+      absl::StatusOr<Generation> gen = Train(*snap, version, corpus_version);
       absl::Status saved = gen.ok() ? SaveGeneration(*gen) : absl::OkStatus();
+      const int pseudo_labels = gen.ok() ? gen->pseudo_labels : 0;
       if (!saved.ok()) Log(LogLevel::kWarning, kLog, absl::StrCat("vector generation not saved: ", saved.ToString()));
       {
         absl::MutexLock lock(&trainer_mu);
         training = false;
         last_train = absl::Now();
+        trained_corpus_version = corpus_version;  // a failed corpus is not retried until it changes
         if (gen.ok()) {
           pending = *std::move(gen);
           trainer_note.clear();
@@ -418,13 +527,14 @@ struct KnowledgeBase::Impl {
           trainer_note = absl::StrCat("embedding model training failed (", gen.status().message(), "); keyword only");
         }
       }
-      if (gen.ok() || true) {
+      {
         absl::MutexLock lock(&indexer_mu);
         wake = true;
       }
       Log(gen.ok() ? LogLevel::kInfo : LogLevel::kError, kLog,
           gen.ok() ? absl::StrCat("embedding model ", version, " trained on ", snap->entries.size(),
-                                  " entries (seq ", snap->seq, ") in ", absl::FormatDuration(absl::Now() - start))
+                                  " entries (seq ", snap->seq, ") and ", pseudo_labels, " labelled corpus texts in ",
+                                  absl::FormatDuration(absl::Now() - start))
                    : absl::StrCat("embedding model training failed: ", gen.status().ToString()));
     }
   }
@@ -535,6 +645,7 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const Knowled
     if (gen.ok()) {
       absl::MutexLock lock(&impl->trainer_mu);
       impl->last_version = gen->version;
+      impl->trained_corpus_version = gen->corpus_version;
       impl->pending = *std::move(gen);
     } else if (!absl::IsNotFound(gen.status())) {
       Log(LogLevel::kWarning, kLog, absl::StrCat("saved vector generation not used (", gen.status().ToString(),
@@ -793,11 +904,25 @@ std::shared_ptr<const AnswerCalibration> KnowledgeBase::Calibration() const { re
 absl::Status KnowledgeBase::WaitUntilModelCurrent(absl::Duration timeout) {
   if (!impl_->options.semantic.enabled) return absl::OkStatus();
   ZHIKU_ASSIGN_OR_RETURN(const int64_t target, impl_->store->LastSeq());
+  int64_t corpus_target = 0;
+  if (impl_->options.semantic.use_corpus) {
+    ZHIKU_ASSIGN_OR_RETURN(corpus_target, impl_->store->CorpusVersion());
+  }
   const absl::Time deadline = absl::Now() + timeout;
   impl_->WakeTrainer(false);
   while (true) {
     std::shared_ptr<const Snapshot> snapshot = impl_->Current();
-    if (snapshot->seq >= target && (snapshot->entries.empty() || (snapshot->vectors != nullptr && snapshot->vectors_seq >= target))) {
+    bool corpus_done;
+    {
+      // A generation that used the corpus, or a training run that saw it and
+      // found nothing to learn (entries with their own vectors).
+      absl::MutexLock lock(&impl_->trainer_mu);
+      corpus_done = snapshot->vectors_corpus_version >= corpus_target ||
+                    (impl_->trained_corpus_version >= corpus_target && !impl_->training && !impl_->pending);
+    }
+    if (snapshot->seq >= target &&
+        (snapshot->entries.empty() ||
+         (snapshot->vectors != nullptr && snapshot->vectors_seq >= target && corpus_done))) {
       return absl::OkStatus();
     }
     {
@@ -844,6 +969,7 @@ KnowledgeBaseStats KnowledgeBase::Stats() const {
   stats.rebuilt_on_open = impl_->rebuilt_on_open;
   stats.model_version = snapshot->model_version;
   stats.model_seq = snapshot->vectors_seq;
+  stats.model_corpus_texts = snapshot->vectors_pseudo_labels;
   stats.vector_note = snapshot->vector_note;
   if (snapshot->vectors != nullptr) {
     stats.vector_base_size = static_cast<int64_t>(snapshot->vectors->base_size());
@@ -880,7 +1006,13 @@ const TextNormalizer& KnowledgeBase::normalizer() const { return *impl_->normali
 
 absl::StatusOr<CorpusAddOutcome> KnowledgeBase::AddCorpus(std::vector<std::string> masked_texts,
                                                           absl::string_view source) {
-  return impl_->store->AddCorpusTexts(masked_texts, source);
+  absl::StatusOr<CorpusAddOutcome> outcome = impl_->store->AddCorpusTexts(masked_texts, source);
+  if (outcome.ok()) {
+    // Corpus imports arrive in batches: retrain once they pause, as for entries.
+    absl::MutexLock lock(&impl_->trainer_mu);
+    impl_->last_write = absl::Now();
+  }
+  return outcome;
 }
 
 absl::Status KnowledgeBase::ForEachCorpusText(const std::function<absl::Status(absl::string_view)>& fn) {

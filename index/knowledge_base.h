@@ -29,6 +29,7 @@
 #include "index/filters.h"
 #include "index/highlighter.h"
 #include "index/keyword_index.h"
+#include "index/self_training.h"
 #include "index/snapshot.h"
 #include "index/suggester.h"
 #include "index/text_normalizer.h"
@@ -53,6 +54,10 @@ struct SemanticOptions {
   VectorLegOptions leg;
   // Request defaults.
   FusionOptions fusion;
+  // Unlabelled corpus text (import-corpus) reaches the embedder through
+  // self-training (self_training.h); false = train on the KB alone.
+  bool use_corpus = true;
+  SelfTrainingOptions self_training;
 };
 
 struct KnowledgeBaseOptions {
@@ -153,6 +158,7 @@ struct KnowledgeBaseStats {
   // built at, whether a training run is under way, and the last note.
   int64_t model_version = 0;
   int64_t model_seq = 0;
+  int64_t model_corpus_texts = 0;  // pseudo-labelled corpus texts the model learned from
   bool training = false;
   std::string vector_note;
   int64_t vector_base_size = 0;

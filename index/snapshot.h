@@ -72,6 +72,8 @@ struct Snapshot {
   std::shared_ptr<const VectorLeg> vectors;
   int64_t model_version = 0;
   int64_t vectors_seq = 0;  // the store seq the model and vector base were built at
+  int64_t vectors_corpus_version = 0;  // the corpus version the model learned from
+  int64_t vectors_pseudo_labels = 0;   // corpus texts it learned from
   std::string vector_note;
   // The entries' own vectors (Entry::vectors): how many entries have them
   // and their dimension (0 when none), as KnowledgeBase maintains them on

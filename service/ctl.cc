@@ -373,7 +373,8 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "vector_base_vectors, vector_delta_vectors, calibrated, "
        "calibration_ece, calibration_positives, calibration_negatives, "
        "calibration_top1, calibration_note, answer_confidence, "
-       "calibration_precision, calibration_answer_rate, corpus_texts}; the "
+       "calibration_precision, calibration_answer_rate, corpus_texts, "
+       "model_corpus_texts}; the "
        "calibration numbers are null when not calibrated.",
        {{"wait_model", "DURATION", false,
          "Wait at most this long for the model first, e.g. 500ms, 30s, 2m "
@@ -2180,6 +2181,7 @@ Json StatusJson(const v1::KnowledgeBaseStatus& s, const std::string& server) {
   j["calibration_precision"] = calibration(s.calibration_precision());
   j["calibration_answer_rate"] = calibration(s.calibration_answer_rate());
   j["corpus_texts"] = s.corpus_texts();
+  j["model_corpus_texts"] = s.model_corpus_texts();
   return j;
 }
 
@@ -2220,7 +2222,9 @@ void PrintStatusHuman(const v1::KnowledgeBaseStatus& s, std::ostream& out) {
     field("answer threshold", absl::StrFormat("%.3f", s.answer_confidence()));
   }
   if (!s.calibration_note().empty()) field("calibration note", s.calibration_note());
-  field("corpus texts", absl::StrCat(s.corpus_texts()));
+  field("corpus texts", s.corpus_texts() == 0 ? std::string("0")
+                                             : absl::StrCat(s.corpus_texts(), " (", s.model_corpus_texts(),
+                                                            " pseudo-labelled in the current model)"));
 }
 
 int RunStatus(Invocation& c) {

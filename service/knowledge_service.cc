@@ -336,9 +336,9 @@ grpc::Status KnowledgeServiceImpl::ImportCorpus(grpc::ServerContext* context,
   if (!size.ok()) return ToGrpcStatus(size.status());
   response->set_corpus_size(*size);
   Log(LogLevel::kInfo, "knowledge_service", importer.Summary());
-  // TODO(hybrid): retrain. When the embedder is wired into KnowledgeBase,
-  // call kb_->RequestEmbedderRetrain() here if `retrain` and stored > 0.
-  (void)retrain;
+  // A changed corpus is picked up by the next scheduled retrain anyway;
+  // `retrain` skips the wait for the minimum interval between trainings.
+  if (retrain) kb_->RequestRetrain();
   return grpc::Status::OK;
 }
 
@@ -409,6 +409,7 @@ grpc::Status KnowledgeServiceImpl::GetStatus(grpc::ServerContext* context, const
   response->set_model_seq(stats.model_seq);
   response->set_training(stats.training);
   response->set_vector_note(stats.vector_note);
+  response->set_model_corpus_texts(stats.model_corpus_texts);
   response->set_vector_base_vectors(stats.vector_base_size);
   response->set_vector_delta_vectors(stats.vector_delta_size);
   response->set_calibrated(stats.calibrated);

@@ -147,6 +147,61 @@ TEST_F(KnowledgeBaseTest, ReadersNeverFailWhileAWriterCommits) {
   EXPECT_EQ(TopId(*kb, "批量问题199"), "bulk-199");
 }
 
+std::unique_ptr<KnowledgeBase> OpenSemantic(const std::string& dir) {
+  KnowledgeBaseOptions options;
+  options.data_dir = dir;
+  options.semantic.fasttext.epochs = 5;
+  options.semantic.fasttext.dim = 16;
+  options.semantic.fasttext.bucket = 10000;
+  options.semantic.retrain_quiet = absl::ZeroDuration();
+  options.semantic.min_retrain_interval = absl::Hours(1);  // only requested retrains
+  auto kb = KnowledgeBase::Open(options);
+  EXPECT_TRUE(kb.ok()) << kb.status();
+  return kb.ok() ? *std::move(kb) : nullptr;
+}
+
+TEST_F(KnowledgeBaseTest, RequestedRetrainLearnsTheLatestWriteNotAStaleSnapshot) {
+  auto kb = OpenSemantic(dir_.Sub("kb"));
+  ASSERT_NE(kb, nullptr);
+  Fill(*kb);
+  ZHIKU_ASSERT_OK(kb->WaitUntilModelCurrent(absl::Seconds(60)));
+  const int64_t first = kb->Stats().model_version;
+  ASSERT_GT(first, 0);
+  // A write and a retrain request at once: the trainer must not train on
+  // the snapshot from before the write.
+  ASSERT_TRUE(kb->CreateEntry(MakeEntry("shipping", "多久发货", {"什么时候发货"}, "48小时内发货。")).ok());
+  kb->RequestRetrain();
+  ZHIKU_ASSERT_OK(kb->WaitUntilModelCurrent(absl::Seconds(60)));
+  const KnowledgeBaseStats stats = kb->Stats();
+  EXPECT_GT(stats.model_version, first);
+  EXPECT_EQ(stats.model_seq, stats.store_seq);
+}
+
+TEST_F(KnowledgeBaseTest, NewCorpusTextRetrainsTheModelWithPseudoLabels) {
+  auto kb = OpenSemantic(dir_.Sub("kb"));
+  ASSERT_NE(kb, nullptr);
+  Fill(*kb);
+  ZHIKU_ASSERT_OK(kb->WaitUntilModelCurrent(absl::Seconds(60)));
+  EXPECT_EQ(kb->Stats().model_corpus_texts, 0);
+  absl::StatusOr<CorpusAddOutcome> added =
+      kb->AddCorpus({"退货流程是什么", "退货要多久退款", "发票怎么开具", "优惠券过期了"}, "test");
+  ZHIKU_ASSERT_OK(added.status());
+  EXPECT_EQ(added->stored, 4);
+  kb->RequestRetrain();
+  // Waiting for the model now means waiting for one that has seen the corpus.
+  ZHIKU_ASSERT_OK(kb->WaitUntilModelCurrent(absl::Seconds(60)));
+  const KnowledgeBaseStats stats = kb->Stats();
+  EXPECT_GT(stats.model_corpus_texts, 0);
+  EXPECT_LE(stats.model_corpus_texts, 4);
+  // The corpus trains the embedder only: no corpus text becomes a result.
+  SearchRequest request;
+  request.query = "退货要多久退款";
+  absl::StatusOr<SearchResult> result = kb->Search(request);
+  ZHIKU_ASSERT_OK(result.status());
+  for (const SearchHit& hit : result->hits) EXPECT_NE(hit.entry, nullptr);
+  EXPECT_EQ(kb->Stats().entries, 3);
+}
+
 TEST_F(KnowledgeBaseTest, EmptyDataDirIsRejected) {
   KnowledgeBaseOptions options;
   EXPECT_EQ(KnowledgeBase::Open(options).status().code(), absl::StatusCode::kInvalidArgument);
