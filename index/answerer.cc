@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "index/keyword_index.h"
+#include "index/locale_preference.h"
 #include "index/status_macros.h"
 #include "index/vector_leg.h"
 
@@ -126,6 +127,7 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
     ZHIKU_RETURN_IF_ERROR(keyword->Commit(1, "calibration"));
     ZHIKU_ASSIGN_OR_RETURN(reduced.vectors, make_leg(reduced));
 
+    const std::vector<std::string> locales = DistinctLocales(reduced.entries);
     std::vector<CalibrationExample> examples;
     examples.reserve(queries.size());
     int top1 = 0;
@@ -135,7 +137,13 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
       request.tokens = Tokenize(request.normalized);
       request.depth = 10;
       request.fusion = fusion;
+      // As Answer retrieves: among the entries in the message's language.
+      request.filters.locales = PreferredLocales(q.text, normalizer, locales);
       ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, Retrieve(*keyword, reduced, request));
+      if (outcome.candidates.empty() && !request.filters.locales.empty()) {
+        request.filters.locales.clear();
+        ZHIKU_ASSIGN_OR_RETURN(outcome, Retrieve(*keyword, reduced, request));
+      }
       if (outcome.candidates.empty()) continue;  // "no match": handed off without a model
       CalibrationExample ex;
       ex.features = ConfidenceFeatures(outcome, 0, request, reduced);

@@ -9,10 +9,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "index/answerer.h"
 #include "index/chitchat.h"
+#include "index/locale_preference.h"
 #include "index/logging.h"
 #include "index/status_macros.h"
 #include "index/tokenizer.h"
@@ -25,6 +27,8 @@ namespace {
 
 constexpr int kChangeBatch = 1000;
 constexpr absl::string_view kLog = "knowledge_base";
+// Answer confidence of a message equal to a phrasing of one entry only.
+constexpr double kExactPhrasingConfidence = 0.99;
 
 }  // namespace
 
@@ -82,6 +86,7 @@ struct KnowledgeBase::Impl {
   // snapshot readers get.
   void Publish(std::shared_ptr<Snapshot> next) {
     next->phrasings = BuildPhrasingTable(next->entries);
+    next->locales = DistinctLocales(next->entries);
     absl::MutexLock lock(&snapshot_mu);
     snapshot = std::move(next);
   }
@@ -838,6 +843,9 @@ absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request)
   retrieval.normalized = normalized;
   retrieval.query_vector = request.retrieval.query_vector;
   retrieval.filters = request.filters;
+  const bool implicit_locale = retrieval.filters.locales.empty() &&
+                               !(retrieval.filters.locales = PreferredLocales(request.query, normalizer,
+                                                                              snapshot->locales)).empty();
   retrieval.depth = 10;
   retrieval.fusion = fusion;
   if (retrieval.tokens.empty() && retrieval.query_vector.empty()) {
@@ -849,6 +857,17 @@ absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request)
     return result;
   }
   ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, Retrieve(*impl_->keyword, *snapshot, retrieval));
+  if (implicit_locale) {
+    if (outcome.candidates.empty()) {
+      // Nothing in the message's language: look in every language.
+      retrieval.filters.locales.clear();
+      ZHIKU_ASSIGN_OR_RETURN(outcome, Retrieve(*impl_->keyword, *snapshot, retrieval));
+    } else {
+      const std::string why = absl::StrCat("answered among the entries in ", absl::StrJoin(retrieval.filters.locales, ", "),
+                                           " (the message's language)");
+      outcome.note = outcome.note.empty() ? why : absl::StrCat(outcome.note, "; ", why);
+    }
+  }
   result.retrieval.vector_used = outcome.vector_used;
   result.retrieval.model_version = outcome.vector_used ? snapshot->model_version : 0;
   result.retrieval.note = outcome.note;
@@ -866,11 +885,27 @@ absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request)
     return result.traditional_query ? normalizer.ToTraditional(text) : text;
   };
   const size_t n = std::min<size_t>(3, outcome.candidates.size());
+  // A message that is, after normalisation, a phrasing an editor wrote for
+  // exactly one of the candidates is that entry: the held-out calibration
+  // never sees such messages (they are not held out), so the model would
+  // extrapolate; the editor's word is taken instead.
+  int exact_owner = -1;
+  for (size_t i = 0; i < outcome.candidates.size(); ++i) {
+    const auto& phrasings = snapshot->entries.at(outcome.candidates[i].entry_id)->normalized_phrasings;
+    if (std::find(phrasings.begin(), phrasings.end(), normalized) == phrasings.end()) continue;
+    exact_owner = exact_owner == -1 ? static_cast<int>(i) : -2;  // -2: several entries have it
+  }
+  if (exact_owner > 0) {
+    std::rotate(outcome.candidates.begin(), outcome.candidates.begin() + exact_owner,
+                outcome.candidates.begin() + exact_owner + 1);
+    exact_owner = 0;
+  }
   std::vector<AnswerCandidateResult> candidates;
   for (size_t i = 0; i < n; ++i) {
     AnswerCandidateResult c;
     c.entry = snapshot->entries.at(outcome.candidates[i].entry_id);
     c.confidence = Confidence(calibration, ConfidenceFeatures(outcome, i, retrieval, *snapshot));
+    if (static_cast<int>(i) == exact_owner) c.confidence = std::max(c.confidence, kExactPhrasingConfidence);
     c.question = in_query_script(c.entry->entry.question);
     candidates.push_back(std::move(c));
   }

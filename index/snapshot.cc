@@ -3,7 +3,18 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/btree_set.h"
+
 namespace zhiku {
+
+std::vector<std::string> DistinctLocales(
+    const absl::btree_map<std::string, std::shared_ptr<const IndexedEntry>>& entries) {
+  absl::btree_set<std::string> locales;
+  for (const auto& [id, e] : entries) {
+    if (!e->entry.locale.empty()) locales.insert(e->entry.locale);
+  }
+  return std::vector<std::string>(locales.begin(), locales.end());
+}
 
 std::shared_ptr<const IndexedEntry> MakeIndexedEntry(Entry entry, const TextNormalizer& normalizer) {
   auto indexed = std::make_shared<IndexedEntry>();

@@ -57,6 +57,10 @@ struct PhrasingTable {
 };
 
 // Builds the table of `entries` (in map order).
+// The distinct non-empty locales of `entries`, sorted.
+std::vector<std::string> DistinctLocales(
+    const absl::btree_map<std::string, std::shared_ptr<const IndexedEntry>>& entries);
+
 std::shared_ptr<const PhrasingTable> BuildPhrasingTable(
     const absl::btree_map<std::string, std::shared_ptr<const IndexedEntry>>& entries);
 
@@ -66,6 +70,8 @@ struct Snapshot {
   // Built from `entries` by whoever publishes the snapshot, after the last
   // change to `entries`; when null, Suggest builds one for the call.
   std::shared_ptr<const PhrasingTable> phrasings;
+  // The distinct entry locales, sorted (DistinctLocales), set with `phrasings`.
+  std::vector<std::string> locales;
   // The vector leg reflecting `entries` (null until a model is trained, or
   // when there is nothing to embed), the version of the embedding model that
   // built it (0 = none), and why it is missing when it is.
