@@ -48,6 +48,51 @@ ResolvedThresholds ResolveThresholds(const AnswerCalibration* calibration, const
   return out;
 }
 
+double SelectSemanticRatio(const std::vector<std::vector<FusedCandidate>>& candidates,
+                           const std::vector<std::string>& expected, const FusionOptions& fusion,
+                           std::vector<std::pair<double, double>>* tried) {
+  // Each query's legs, as Fuse takes them.
+  std::vector<std::vector<KeywordHit>> keyword(candidates.size());
+  std::vector<std::vector<VectorLegHit>> vector(candidates.size());
+  for (size_t q = 0; q < candidates.size(); ++q) {
+    std::vector<const FusedCandidate*> by_keyword, by_vector;
+    for (const FusedCandidate& c : candidates[q]) {
+      if (c.keyword_rank > 0) by_keyword.push_back(&c);
+      if (c.vector_rank > 0) by_vector.push_back(&c);
+    }
+    std::sort(by_keyword.begin(), by_keyword.end(),
+              [](const FusedCandidate* a, const FusedCandidate* b) { return a->keyword_rank < b->keyword_rank; });
+    std::sort(by_vector.begin(), by_vector.end(),
+              [](const FusedCandidate* a, const FusedCandidate* b) { return a->vector_rank < b->vector_rank; });
+    for (const FusedCandidate* c : by_keyword) keyword[q].push_back({c->entry_id, c->keyword_score, c->keyword_phrasing});
+    for (const FusedCandidate* c : by_vector) {
+      vector[q].push_back({c->entry_id, static_cast<float>(c->vector_score), c->vector_phrasing});
+    }
+  }
+  double best_ratio = fusion.semantic_ratio;
+  int best_hits = -1;
+  if (tried != nullptr) tried->clear();
+  for (int step = 0; step <= 10; ++step) {
+    FusionOptions options = fusion;
+    options.semantic_ratio = step / 10.0;
+    int hits = 0;
+    for (size_t q = 0; q < candidates.size(); ++q) {
+      const std::vector<FusedCandidate> fused = Fuse(keyword[q], vector[q], options);
+      if (!fused.empty() && fused[0].entry_id == expected[q]) ++hits;
+    }
+    if (tried != nullptr) {
+      tried->emplace_back(options.semantic_ratio,
+                          candidates.empty() ? 0.0 : static_cast<double>(hits) / static_cast<double>(candidates.size()));
+    }
+    const bool nearer = std::abs(options.semantic_ratio - 0.5) < std::abs(best_ratio - 0.5) - 1e-9;
+    if (hits > best_hits || (hits == best_hits && nearer)) {
+      best_hits = hits;
+      best_ratio = options.semantic_ratio;
+    }
+  }
+  return best_ratio;
+}
+
 namespace {
 
 struct HeldOutQuery {
@@ -87,11 +132,18 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
   }
   const size_t in_scope = ids.size() - oos_entries;
   const size_t per_entry_cap = std::max<size_t>(1, options.max_positive_queries / std::max<size_t>(1, in_scope));
+  // Entries keep at least one variant besides the question when enough
+  // entries have two or more; a KB of mostly single-variant entries (lcqmc:
+  // 1,009 of 1,317 have none, 297 one) lends its single variants instead, or
+  // it could not be calibrated at all.
+  size_t rich = 0;
+  for (size_t i = oos_entries; i < ids.size(); ++i) rich += snapshot.entries.at(ids[i])->entry.variants.size() >= 2;
+  const size_t min_variants = rich >= static_cast<size_t>(options.min_rich_entries) ? 2 : 1;
   for (size_t i = oos_entries; i < ids.size(); ++i) {
     Entry entry = snapshot.entries.at(ids[i])->entry;
     const size_t n = entry.variants.size();
     size_t hold = std::min(per_entry_cap, static_cast<size_t>(std::ceil(n * options.positive_share)));
-    if (n < 2) hold = 0;  // keep at least one variant besides the question
+    if (n < min_variants) hold = 0;
     std::vector<size_t> order(n);
     for (size_t k = 0; k < n; ++k) order[k] = k;
     std::shuffle(order.begin(), order.end(), rng);
@@ -113,7 +165,7 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
   calibration->positives = static_cast<int>(queries.size()) - oos_queries;
   if (calibration->positives < 20) {
     calibration->note = absl::StrCat("only ", calibration->positives,
-                                     " held-out variants (entries need 2+ variants); confidence is uncalibrated");
+                                     " held-out variants (entries need variants to hold out); confidence is uncalibrated");
     return calibration;
   }
 
@@ -128,22 +180,48 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
     ZHIKU_ASSIGN_OR_RETURN(reduced.vectors, make_leg(reduced));
 
     const std::vector<std::string> locales = DistinctLocales(reduced.entries);
+    auto request_for = [&](const HeldOutQuery& q, int depth, const FusionOptions& with) {
+      RetrievalRequest request;
+      request.normalized = normalizer.Normalize(q.text);
+      request.tokens = Tokenize(request.normalized);
+      request.depth = depth;
+      request.fusion = with;
+      // As Answer retrieves: among the entries in the message's language.
+      request.filters.locales = PreferredLocales(q.text, normalizer, locales);
+      return request;
+    };
+    auto retrieve = [&](RetrievalRequest& request) -> absl::StatusOr<RetrievalOutcome> {
+      ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, Retrieve(*keyword, reduced, request));
+      if (outcome.candidates.empty() && !request.filters.locales.empty()) {
+        request.filters.locales.clear();
+        return Retrieve(*keyword, reduced, request);
+      }
+      return outcome;
+    };
+    // The ratio: the one that ranks the held-out variants best. Both legs
+    // run once per query (at an inner ratio, deep), every ratio re-fuses.
+    FusionOptions used = fusion;
+    if (reduced.vectors != nullptr) {
+      std::vector<std::vector<FusedCandidate>> legs;
+      std::vector<std::string> expected;
+      FusionOptions both = fusion;
+      both.semantic_ratio = 0.5;
+      for (const HeldOutQuery& q : queries) {
+        if (q.expected_id.empty()) continue;
+        RetrievalRequest request = request_for(q, 60, both);
+        ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, retrieve(request));
+        legs.push_back(std::move(outcome.candidates));
+        expected.push_back(q.expected_id);
+      }
+      used.semantic_ratio = SelectSemanticRatio(legs, expected, fusion, &calibration->ratio_top1);
+      calibration->semantic_ratio = used.semantic_ratio;
+    }
     std::vector<CalibrationExample> examples;
     examples.reserve(queries.size());
     int top1 = 0;
     for (const HeldOutQuery& q : queries) {
-      RetrievalRequest request;
-      request.normalized = normalizer.Normalize(q.text);
-      request.tokens = Tokenize(request.normalized);
-      request.depth = 10;
-      request.fusion = fusion;
-      // As Answer retrieves: among the entries in the message's language.
-      request.filters.locales = PreferredLocales(q.text, normalizer, locales);
-      ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, Retrieve(*keyword, reduced, request));
-      if (outcome.candidates.empty() && !request.filters.locales.empty()) {
-        request.filters.locales.clear();
-        ZHIKU_ASSIGN_OR_RETURN(outcome, Retrieve(*keyword, reduced, request));
-      }
+      RetrievalRequest request = request_for(q, 10, used);
+      ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, retrieve(request));
       if (outcome.candidates.empty()) continue;  // "no match": handed off without a model
       CalibrationExample ex;
       ex.features = ConfidenceFeatures(outcome, 0, request, reduced);
@@ -190,6 +268,8 @@ std::string CalibrationToJson(const AnswerCalibration& c) {
   j["positives"] = c.positives;
   j["negatives"] = c.negatives;
   j["top1_held_out"] = c.top1_held_out;
+  j["semantic_ratio"] = c.semantic_ratio;
+  j["ratio_top1"] = c.ratio_top1;
   j["note"] = c.note;
   return j.dump();
 }
@@ -211,6 +291,9 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrationFromJson(abs
     c->positives = j.at("positives").get<int>();
     c->negatives = j.at("negatives").get<int>();
     c->top1_held_out = j.at("top1_held_out").get<double>();
+    // Written since the ratio is chosen per knowledge base; absent = none.
+    c->semantic_ratio = j.value("semantic_ratio", -1.0);
+    if (j.contains("ratio_top1")) c->ratio_top1 = j.at("ratio_top1").get<std::vector<std::pair<double, double>>>();
     c->note = j.at("note").get<std::string>();
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("calibration file is not valid: ", e.what()));

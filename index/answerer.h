@@ -42,6 +42,12 @@ struct AnswerCalibration {
   int positives = 0;        // held-out variants
   int negatives = 0;        // held-out out-of-scope phrasings
   double top1_held_out = 0; // share of positives whose top entry was right
+  // The semantic ratio with the best held-out top-1 (SelectSemanticRatio),
+  // at which the model above was fitted; -1 = not chosen (no vector leg, or
+  // too few positives). Requests without a ratio use it when the server's
+  // ratio is "auto".
+  double semantic_ratio = -1;
+  std::vector<std::pair<double, double>> ratio_top1;  // (ratio, held-out top-1) tried
   std::string note;
 };
 
@@ -82,6 +88,9 @@ struct HeldOutOptions {
   int max_out_of_scope_queries = 600;
   int max_positive_queries = 3000;
   double positive_share = 0.1;             // of each entry's variants
+  // Fewer in-scope entries with 2+ variants than this: single variants are
+  // held out too (the entry keeps its question only).
+  int min_rich_entries = 200;
   int max_entries = 3000;                  // larger KBs calibrate on a sample
   uint64_t seed = 17;
 };
@@ -95,6 +104,15 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
     const FusionOptions& fusion,
     const std::function<absl::StatusOr<std::shared_ptr<const VectorLeg>>(const Snapshot&)>& make_leg,
     const std::string& scratch_dir, const HeldOutOptions& options = {});
+
+// The ratio in {0, 0.1, ..., 1} whose fusion (method of `fusion`) ranks the
+// expected entry first for the most `queries` (ties: the ratio nearest 0.5,
+// then the smaller), each query given as its two legs' candidates
+// (Retrieve at a ratio strictly between 0 and 1, deep enough for both legs).
+// Fills `tried` with (ratio, top-1) when not null.
+double SelectSemanticRatio(const std::vector<std::vector<FusedCandidate>>& candidates,
+                           const std::vector<std::string>& expected, const FusionOptions& fusion,
+                           std::vector<std::pair<double, double>>* tried = nullptr);
 
 // JSON form of a calibration (model, out-of-fold table, statistics) and
 // back; DataLoss for malformed input.

@@ -742,8 +742,12 @@ int DisplayPhrasing(const FusedCandidate& c) {
 
 }  // namespace
 
-FusionOptions KnowledgeBase::ResolveFusion(const RetrievalSettings& settings) const {
+FusionOptions KnowledgeBase::ResolveFusion(const RetrievalSettings& settings, const Snapshot& snapshot) const {
   FusionOptions fusion = impl_->options.semantic.fusion;
+  if (impl_->options.semantic.auto_semantic_ratio && snapshot.calibration != nullptr &&
+      snapshot.calibration->semantic_ratio >= 0) {
+    fusion.semantic_ratio = snapshot.calibration->semantic_ratio;
+  }
   if (settings.semantic_ratio) fusion.semantic_ratio = *settings.semantic_ratio;
   if (settings.fusion) fusion.method = *settings.fusion;
   return fusion;
@@ -755,8 +759,8 @@ absl::StatusOr<SearchResult> KnowledgeBase::Search(const SearchRequest& request)
   result.traditional_query = normalizer.IsTraditional(request.query);
   const std::string normalized = normalizer.Normalize(request.query);
   std::vector<Token> tokens = Tokenize(normalized);
-  const FusionOptions fusion = ResolveFusion(request.retrieval);
   std::shared_ptr<const Snapshot> snapshot = impl_->Current();
+  const FusionOptions fusion = ResolveFusion(request.retrieval, *snapshot);
   ZHIKU_RETURN_IF_ERROR(CheckQueryVector(*snapshot, request.retrieval.query_vector));
   result.retrieval.semantic_ratio = fusion.semantic_ratio;
   result.retrieval.fusion = fusion.method;
@@ -833,7 +837,7 @@ absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request)
   const std::string normalized = normalizer.Normalize(request.query);
   std::shared_ptr<const Snapshot> snapshot = impl_->Current();
   ZHIKU_RETURN_IF_ERROR(CheckQueryVector(*snapshot, request.retrieval.query_vector));
-  const FusionOptions fusion = ResolveFusion(request.retrieval);
+  const FusionOptions fusion = ResolveFusion(request.retrieval, *snapshot);
   result.retrieval.semantic_ratio = fusion.semantic_ratio;
   result.retrieval.fusion = fusion.method;
   const AnswerCalibration* calibration = snapshot->calibration.get();
@@ -912,7 +916,11 @@ absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request)
   result.top = candidates[0];
   result.confidence = candidates[0].confidence;
   result.answer = in_query_script(candidates[0].entry->entry.answer);
-  if (result.confidence >= result.thresholds.answer_confidence) {
+  // An exact phrasing is answered even when the calibration set never
+  // reached the target precision (threshold 1), unless the request set its
+  // own confidence threshold.
+  const bool exact = exact_owner == 0 && !request.thresholds.answer_confidence;
+  if (result.confidence >= result.thresholds.answer_confidence || exact) {
     result.decision = AnswerDecision::kAnswer;
   } else if (result.confidence >= result.thresholds.suggest_confidence && candidates.size() >= 2) {
     result.decision = AnswerDecision::kSuggest;
@@ -1005,6 +1013,9 @@ KnowledgeBaseStats KnowledgeBase::Stats() const {
   stats.model_version = snapshot->model_version;
   stats.model_seq = snapshot->vectors_seq;
   stats.model_corpus_texts = snapshot->vectors_pseudo_labels;
+  stats.default_semantic_ratio = ResolveFusion({}, *snapshot).semantic_ratio;
+  stats.semantic_ratio_calibrated = impl_->options.semantic.auto_semantic_ratio && snapshot->calibration != nullptr &&
+                                    snapshot->calibration->semantic_ratio >= 0;
   stats.vector_note = snapshot->vector_note;
   if (snapshot->vectors != nullptr) {
     stats.vector_base_size = static_cast<int64_t>(snapshot->vectors->base_size());

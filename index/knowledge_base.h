@@ -52,8 +52,12 @@ struct SemanticOptions {
   VectorIndexBuildOptions index;
   // How the vector leg scores an entry from its vectors (VectorLeg).
   VectorLegOptions leg;
-  // Request defaults.
+  // Request defaults. With auto_semantic_ratio, requests without a ratio use
+  // the one the calibration found best on held-out phrasings of this
+  // knowledge base (AnswerCalibration::semantic_ratio), fusion.semantic_ratio
+  // until there is one.
   FusionOptions fusion;
+  bool auto_semantic_ratio = true;
   // Unlabelled corpus text (import-corpus) reaches the embedder through
   // self-training (self_training.h); false = train on the KB alone.
   bool use_corpus = true;
@@ -159,6 +163,8 @@ struct KnowledgeBaseStats {
   int64_t model_version = 0;
   int64_t model_seq = 0;
   int64_t model_corpus_texts = 0;  // pseudo-labelled corpus texts the model learned from
+  double default_semantic_ratio = 0;   // what a request without a ratio gets
+  bool semantic_ratio_calibrated = false;
   bool training = false;
   std::string vector_note;
   int64_t vector_base_size = 0;
@@ -242,7 +248,7 @@ class KnowledgeBase {
  private:
   struct Impl;
   explicit KnowledgeBase(std::unique_ptr<Impl> impl);
-  FusionOptions ResolveFusion(const RetrievalSettings& settings) const;
+  FusionOptions ResolveFusion(const RetrievalSettings& settings, const Snapshot& snapshot) const;
   std::unique_ptr<Impl> impl_;
 };
 

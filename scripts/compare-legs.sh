@@ -40,4 +40,5 @@ for r in $RATIOS; do
   "${CTL[@]}" --timeout=30s eval --queries "$DIR/queries.jsonl" --json "${flags[@]}" "$@"
   [ "$r" = "$(echo "$RATIOS" | awk '{print $1}')" ] && echo "(model ready after $(( $(date +%s) - start )) s)"
 done
+"${CTL[@]}" status | grep -E "semantic ratio|calibration" >&2 || true
 grep -E "self-training|embedding model .* trained" "$WORK/log" >&2 || true

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Zhiku end to end in a minute: starts zhiku-server on a fresh temporary data
 # directory, imports the sample knowledge base, runs a few searches and
-# suggestions in Simplified Chinese, Traditional Chinese and English, then
-# stops the server with SIGTERM. Everything it created is removed on exit,
+# suggestions in Simplified Chinese, Traditional Chinese and English, waits
+# for the embedding model and asks Answer what a chatbot would, then stops
+# the server with SIGTERM. Everything it created is removed on exit,
 # whatever happens.
 #
 #   scripts/demo.sh BUILD_DIR LISTEN      e.g. scripts/demo.sh build 127.0.0.1:50151
@@ -107,6 +108,29 @@ ctl suggest 退 --limit 5
 heading "Suggestions as you type: refu"
 echo "\$ zhikuctl suggest refu --limit 5"
 ctl suggest refu --limit 5
+
+# The chatbot side: Answer decides ANSWER / SUGGEST / HANDOFF with a
+# calibrated confidence once the embedding model is trained (a few seconds
+# on the sample; until then Answer works keyword-only and says so).
+heading "Waiting for the embedding model (hybrid retrieval, calibrated confidence)"
+echo "\$ zhikuctl status --wait_model 120s"
+ctl status --wait_model 120s || echo "(no model yet; Answer below runs keyword-only)"
+
+answer() {
+  heading "Answer: $1"
+  echo "\$ zhikuctl answer $1"
+  ctl answer "$1"
+}
+answer 怎么退货
+answer 退款几天能到我卡上
+answer "點樣退貨"
+answer "my parcel has not arrived yet"
+answer 你好
+answer "我想投诉你们的外星人客服"
+
+heading "Why an entry ranked where it did: search --explain"
+echo "\$ zhikuctl search 钱什么时候退回来 --page_size 2 --explain"
+ctl search 钱什么时候退回来 --page_size 2 --explain
 
 heading "Stopping zhiku-server (SIGTERM)"
 kill -TERM "$server_pid"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Relevance quality gate: for every dataset with floors in
-# scripts/quality-floors.txt, start a fresh zhiku-server, import the
-# dataset's kb.jsonl, run `zhikuctl eval` over its queries.jsonl and fail if a
-# metric is below its floor. Floors start from measured values and are only
-# ever raised.
+# Relevance quality gate: for every eval set with floors in
+# scripts/quality-floors.txt, start a fresh zhiku-server (semantic search on,
+# its defaults), import the set's knowledge base (and a corpus of unlabelled
+# chats when the set names one), wait for the embedding model, then run
+# `zhikuctl eval` once per mode that has floors and fail if a metric is below
+# its floor:
+#   keyword  --semantic_ratio 0 (the keyword leg alone)
+#   hybrid   the server's default retrieval (what a client gets)
+# Floors start from measured values and are only ever raised.
 #
 #   scripts/quality-gate.sh BUILD_DIR [DATASETS_DIR]
 set -euo pipefail
@@ -31,31 +35,49 @@ cleanup() {
 trap cleanup EXIT
 
 failed=0
+# A set is DIR[:KB_FILE[+CORPUS_FILE]], e.g. banking77 or
+# banking77:kb_canonical.jsonl+history_chats.jsonl.
 for set in $(awk '!/^#/ && NF {print $1}' "$FLOORS" | sort -u); do
-  dir="$DATASETS/$set"
-  if [ ! -f "$dir/kb.jsonl" ] || [ ! -f "$dir/queries.jsonl" ]; then
-    echo "quality gate: $set: kb.jsonl/queries.jsonl missing, skipped"
+  name=${set%%:*}
+  files=kb.jsonl
+  [ "$set" != "$name" ] && files=${set#*:}
+  kb=${files%%+*}
+  corpus=""
+  [ "$files" != "$kb" ] && corpus=${files#*+}
+  dir="$DATASETS/$name"
+  if [ ! -f "$dir/$kb" ] || [ ! -f "$dir/queries.jsonl" ] || { [ -n "$corpus" ] && [ ! -f "$dir/$corpus" ]; }; then
+    echo "quality gate: $set: files missing, skipped"
     continue
   fi
-  fail_below=$(awk -v s="$set" '!/^#/ && $1 == s {printf "%s%s:%s", sep, $2, $3; sep=","}' "$FLOORS")
-  # The floors below were measured keyword-only (quality-floors.txt); hybrid
-  # floors come with their measurements.
-  "$SERVER" --semantic=false --data_dir="$WORK/$set" --listen=127.0.0.1:0 --port_file="$WORK/$set.port" 2>"$WORK/$set.log" &
+  tag=$(echo "$set" | tr ':+/' '___')
+  start=$(date +%s)
+  "$SERVER" --data_dir="$WORK/$tag" --listen=127.0.0.1:0 --port_file="$WORK/$tag.port" 2>"$WORK/$tag.log" &
   PID=$!
-  for _ in $(seq 1 300); do [ -s "$WORK/$set.port" ] && break; sleep 0.1; done
-  if [ ! -s "$WORK/$set.port" ]; then
-    echo "quality gate: $set: server did not start; log:" >&2; cat "$WORK/$set.log" >&2; exit 1
+  for _ in $(seq 1 300); do [ -s "$WORK/$tag.port" ] && break; sleep 0.1; done
+  if [ ! -s "$WORK/$tag.port" ]; then
+    echo "quality gate: $set: server did not start; log:" >&2; cat "$WORK/$tag.log" >&2; exit 1
   fi
-  addr="127.0.0.1:$(cat "$WORK/$set.port")"
-  "$CTL" --server="$addr" import "$dir/kb.jsonl" >/dev/null
-  echo "== $set (floors: $fail_below)"
-  if "$CTL" --server="$addr" --timeout=30s eval --queries "$dir/queries.jsonl" --semantic_ratio 0 --wait_model 0 --fail_below="$fail_below"; then
-    :
-  else
-    echo "quality gate: $set is below its floors" >&2
-    failed=1
-  fi
+  ctl=("$CTL" --server="127.0.0.1:$(cat "$WORK/$tag.port")")
+  "${ctl[@]}" import "$dir/$kb" >/dev/null
+  [ -n "$corpus" ] && "${ctl[@]}" import-corpus "$dir/$corpus" --retrain >/dev/null
+  for mode in $(awk -v s="$set" '!/^#/ && $1 == s {print $2}' "$FLOORS" | sort -u); do
+    fail_below=$(awk -v s="$set" -v m="$mode" '!/^#/ && $1 == s && $2 == m {printf "%s%s:%s", sep, $3, $4; sep=","}' "$FLOORS")
+    flags=()
+    case "$mode" in
+      keyword) flags=(--semantic_ratio 0) ;;
+      hybrid) ;;
+      *) echo "quality gate: unknown mode $mode in $FLOORS" >&2; exit 1 ;;
+    esac
+    echo "== $set $mode (floors: $fail_below)"
+    if "${ctl[@]}" --timeout=30s eval --queries "$dir/queries.jsonl" "${flags[@]}" --wait_model 600 --fail_below="$fail_below"; then
+      :
+    else
+      echo "quality gate: $set $mode is below its floors" >&2
+      failed=1
+    fi
+  done
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+  echo "($set: $(( $(date +%s) - start )) s)"
 done
 if [ "$failed" -ne 0 ]; then
   echo "quality gate: FAILED" >&2

@@ -374,7 +374,7 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "calibration_ece, calibration_positives, calibration_negatives, "
        "calibration_top1, calibration_note, answer_confidence, "
        "calibration_precision, calibration_answer_rate, corpus_texts, "
-       "model_corpus_texts}; the "
+       "model_corpus_texts, default_semantic_ratio, semantic_ratio_calibrated}; the "
        "calibration numbers are null when not calibrated.",
        {{"wait_model", "DURATION", false,
          "Wait at most this long for the model first, e.g. 500ms, 30s, 2m "
@@ -2182,6 +2182,8 @@ Json StatusJson(const v1::KnowledgeBaseStatus& s, const std::string& server) {
   j["calibration_answer_rate"] = calibration(s.calibration_answer_rate());
   j["corpus_texts"] = s.corpus_texts();
   j["model_corpus_texts"] = s.model_corpus_texts();
+  j["default_semantic_ratio"] = s.default_semantic_ratio();
+  j["semantic_ratio_calibrated"] = s.semantic_ratio_calibrated();
   return j;
 }
 
@@ -2222,6 +2224,10 @@ void PrintStatusHuman(const v1::KnowledgeBaseStatus& s, std::ostream& out) {
     field("answer threshold", absl::StrFormat("%.3f", s.answer_confidence()));
   }
   if (!s.calibration_note().empty()) field("calibration note", s.calibration_note());
+  if (s.semantic_ratio_calibrated()) {
+    field("semantic ratio", absl::StrFormat("%.1f (best top-1 on the calibration set; requests may override it)",
+                                            s.default_semantic_ratio()));
+  }
   field("corpus texts", s.corpus_texts() == 0 ? std::string("0")
                                              : absl::StrCat(s.corpus_texts(), " (", s.model_corpus_texts(),
                                                             " pseudo-labelled in the current model)"));

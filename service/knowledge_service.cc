@@ -410,6 +410,8 @@ grpc::Status KnowledgeServiceImpl::GetStatus(grpc::ServerContext* context, const
   response->set_training(stats.training);
   response->set_vector_note(stats.vector_note);
   response->set_model_corpus_texts(stats.model_corpus_texts);
+  response->set_default_semantic_ratio(stats.default_semantic_ratio);
+  response->set_semantic_ratio_calibrated(stats.semantic_ratio_calibrated);
   response->set_vector_base_vectors(stats.vector_base_size);
   response->set_vector_delta_vectors(stats.vector_delta_size);
   response->set_calibrated(stats.calibrated);

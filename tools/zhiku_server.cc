@@ -10,6 +10,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "index/logging.h"
@@ -37,8 +38,10 @@ ABSL_FLAG(bool, unique_phrasing_terms, zhiku::KeywordIndexOptions{}.unique_phras
 ABSL_FLAG(bool, semantic, true,
           "Train an embedding model on the knowledge base and serve the vector leg of hybrid search. "
           "false = keyword only (Answer still works, uncalibrated).");
-ABSL_FLAG(double, semantic_ratio, zhiku::FusionOptions{}.semantic_ratio,
-          "Default weight of the vector leg in [0, 1] (0 keyword only, 1 vector only); requests may override it.");
+ABSL_FLAG(std::string, semantic_ratio, "auto",
+          "Default weight of the vector leg in [0, 1] (0 keyword only, 1 vector only), or auto: the ratio with the "
+          "best top-1 on held-out phrasings of the knowledge base, chosen at each retraining (0.5 until then). "
+          "Requests may override it.");
 ABSL_FLAG(std::string, fusion, "weighted", "Default fusion of the two legs: weighted (normalised scores) or rrf.");
 ABSL_FLAG(double, answer_precision, zhiku::AnswerThresholdDefaults{}.answer_precision,
           "Answer answers only at a confidence whose precision on the calibration set reached this, in (0, 1).");
@@ -98,7 +101,10 @@ int main(int argc, char** argv) {
   options.knowledge_base.keyword.unique_phrasing_terms = absl::GetFlag(FLAGS_unique_phrasing_terms);
   zhiku::SemanticOptions& semantic = options.knowledge_base.semantic;
   semantic.enabled = absl::GetFlag(FLAGS_semantic);
-  semantic.fusion.semantic_ratio = absl::GetFlag(FLAGS_semantic_ratio);
+  if (const std::string ratio = absl::GetFlag(FLAGS_semantic_ratio); ratio != "auto") {
+    semantic.auto_semantic_ratio = false;
+    if (!absl::SimpleAtod(ratio, &semantic.fusion.semantic_ratio)) semantic.fusion.semantic_ratio = -1;
+  }
   const std::string fusion = absl::GetFlag(FLAGS_fusion);
   if (fusion == "weighted") {
     semantic.fusion.method = zhiku::FusionMethod::kWeighted;
@@ -109,7 +115,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!(semantic.fusion.semantic_ratio >= 0 && semantic.fusion.semantic_ratio <= 1)) {
-    std::fprintf(stderr, "zhiku-server: --semantic_ratio must be between 0 and 1\n");
+    std::fprintf(stderr, "zhiku-server: --semantic_ratio must be auto or a number between 0 and 1\n");
     return 1;
   }
   options.knowledge_base.answer.answer_precision = absl::GetFlag(FLAGS_answer_precision);

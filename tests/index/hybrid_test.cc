@@ -185,6 +185,64 @@ TEST(CalibrateOnHeldOut, FitsAModelFromHeldOutVariantsAndEntries) {
   EXPECT_GT(c->top1_held_out, 0.3);
   EXPECT_GE(c->ece, 0);
   EXPECT_LT(c->ece, 0.2);
+  // Keyword only: no ratio to choose.
+  EXPECT_EQ(c->semantic_ratio, -1);
+  EXPECT_TRUE(c->ratio_top1.empty());
+  // The chosen ratio survives the JSON round trip.
+  AnswerCalibration with_ratio = *c;
+  with_ratio.semantic_ratio = 0.7;
+  with_ratio.ratio_top1 = {{0.0, 0.5}, {0.7, 0.8}};
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::shared_ptr<const AnswerCalibration> back,
+                             CalibrationFromJson(CalibrationToJson(with_ratio)));
+  EXPECT_DOUBLE_EQ(back->semantic_ratio, 0.7);
+  ASSERT_EQ(back->ratio_top1.size(), 2u);
+  EXPECT_DOUBLE_EQ(back->ratio_top1[1].second, 0.8);
+}
+
+}  // namespace
+}  // namespace zhiku
+
+namespace zhiku {
+namespace {
+
+// Candidates of one query: `a` first in the keyword leg, `b` first in the vector leg.
+std::vector<FusedCandidate> Split(const std::string& a, const std::string& b, double b_keyword) {
+  FusedCandidate ca, cb;
+  ca.entry_id = a;
+  ca.keyword_rank = 1;
+  ca.keyword_score = 10;
+  ca.vector_rank = 2;
+  ca.vector_score = 0.5;
+  cb.entry_id = b;
+  cb.keyword_rank = 2;
+  cb.keyword_score = b_keyword;
+  cb.vector_rank = 1;
+  cb.vector_score = 0.9;
+  return {ca, cb};
+}
+
+TEST(SelectSemanticRatio, FollowsTheLegThatIsRightMoreOften) {
+  FusionOptions fusion;
+  std::vector<std::pair<double, double>> tried;
+  // The keyword leg is right for all three queries, by a small margin.
+  const auto close = Split("x", "y", 9);
+  double r = SelectSemanticRatio({close, close, close}, {"x", "x", "x"}, fusion, &tried);
+  EXPECT_LT(r, 0.5);
+  ASSERT_EQ(tried.size(), 11u);
+  EXPECT_DOUBLE_EQ(tried.front().second, 1.0);  // ratio 0: keyword ranking
+  EXPECT_DOUBLE_EQ(tried.back().second, 0.0);   // ratio 1: vector ranking
+  // The vector leg is right for all three, the keyword leg far off.
+  const auto far = Split("x", "y", 2);
+  r = SelectSemanticRatio({far, far, far}, {"y", "y", "y"}, fusion);
+  EXPECT_GT(r, 0.5);
+  // Both legs agree: every ratio is as good, the middle one is kept.
+  FusedCandidate both;
+  both.entry_id = "x";
+  both.keyword_rank = 1;
+  both.keyword_score = 3;
+  both.vector_rank = 1;
+  both.vector_score = 0.8;
+  EXPECT_DOUBLE_EQ(SelectSemanticRatio({{both}}, {"x"}, fusion), 0.5);
 }
 
 }  // namespace
