@@ -122,7 +122,8 @@ FastTextEmbedder::~FastTextEmbedder() = default;
 absl::StatusOr<std::unique_ptr<FastTextEmbedder>>
 FastTextEmbedder::TrainSupervised(
     const std::vector<std::pair<std::string, std::string>>& labelled_texts,
-    const FastTextOptions& options, const std::string& work_dir) {
+    const FastTextOptions& options, const std::string& work_dir,
+    const std::atomic<bool>* cancel) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
   if (labelled_texts.empty()) {
     return absl::InvalidArgumentError("no training texts");
@@ -178,8 +179,25 @@ FastTextEmbedder::TrainSupervised(
 
   auto model = std::make_unique<fasttext::FastText>();
   absl::Status status;
+  // fastText calls the callback from its first training thread every 64
+  // lines; abort() makes every thread stop and train() throw.
+  fasttext::FastText* raw = model.get();
+  bool aborted = false;
+  fasttext::FastText::TrainCallback on_progress;
+  if (cancel != nullptr) {
+    on_progress = [cancel, raw, &aborted](float, float, double, double, int64_t) {
+      if (!aborted && cancel->load(std::memory_order_relaxed)) {
+        aborted = true;
+        raw->abort();
+      }
+    };
+  }
   try {
-    model->train(args);
+    if (cancel != nullptr && cancel->load()) {
+      aborted = true;
+    } else {
+      model->train(args, on_progress);
+    }
   } catch (const std::invalid_argument& e) {
     status = absl::InvalidArgumentError(
         absl::StrCat("fastText training rejected the input: ", e.what()));
@@ -188,6 +206,7 @@ FastTextEmbedder::TrainSupervised(
         absl::StrCat("fastText training failed: ", e.what()));
   }
   std::filesystem::remove(train_path, ec);
+  if (aborted) return absl::CancelledError("fastText training cancelled");
   if (!status.ok()) return status;
   const int dim = model->getDimension();
   return std::unique_ptr<FastTextEmbedder>(

@@ -11,6 +11,7 @@
 #ifndef ZHIKU_INDEX_EMBEDDER_H_
 #define ZHIKU_INDEX_EMBEDDER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -91,9 +92,14 @@ class FastTextEmbedder : public Embedder {
   // file cannot be written in `work_dir`; Internal if training fails
   // otherwise (e.g. diverges to NaN: lower lr). Blocks for the whole training
   // run; thread-safe (separate calls train separate models).
+  //
+  // When `cancel` is given and becomes true during training, training stops
+  // within a fraction of a second and Cancelled is returned (a server
+  // shutting down does not wait minutes for a model it would throw away).
   static absl::StatusOr<std::unique_ptr<FastTextEmbedder>> TrainSupervised(
       const std::vector<std::pair<std::string, std::string>>& labelled_texts,
-      const FastTextOptions& options, const std::string& work_dir);
+      const FastTextOptions& options, const std::string& work_dir,
+      const std::atomic<bool>* cancel = nullptr);
 
   // Loads a model written by Save(). Returns NotFound if `path` does not
   // exist; DataLoss if the file is truncated, corrupt or not written by

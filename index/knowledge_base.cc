@@ -1,6 +1,7 @@
 #include "index/knowledge_base.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <thread>
 #include <utility>
@@ -74,6 +75,9 @@ struct KnowledgeBase::Impl {
   // is a reason to retrain.
   int64_t trained_corpus_version ABSL_GUARDED_BY(trainer_mu) = 0;
   std::thread trainer;
+  // Set on close: a training run under way stops (fastText aborts) instead
+  // of holding up shutdown.
+  std::atomic<bool> cancel_training{false};
 
   std::string VectorDir() const { return options.data_dir + "/index/vector"; }
 
@@ -284,7 +288,8 @@ struct KnowledgeBase::Impl {
     std::error_code ec;
     std::filesystem::create_directories(work, ec);
     ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<FastTextEmbedder> model,
-                           FastTextEmbedder::TrainSupervised(texts, TrainingOptions(snap.entries.size()), work));
+                           FastTextEmbedder::TrainSupervised(texts, TrainingOptions(snap.entries.size()), work,
+                                                                         &cancel_training));
     std::shared_ptr<const Embedder> embedder(std::move(model));
     return VectorLeg::Build(VectorSource::kEmbedder, std::move(embedder), 0, snap, options.semantic.index,
                             options.semantic.leg);
@@ -402,8 +407,10 @@ struct KnowledgeBase::Impl {
       ZHIKU_RETURN_IF_ERROR(keyword->Commit(1, "self-training"));
       SelfTrainingReport report;
       const absl::Time start = absl::Now();
+      SelfTrainingOptions st = options.semantic.self_training;
+      st.cancel = &cancel_training;
       ZHIKU_ASSIGN_OR_RETURN(labels, PseudoLabelCorpus(snap, *keyword, *normalizer, corpus, options.keyword,
-                                                       scratch + "/graph", options.semantic.self_training, &report));
+                                                       scratch + "/graph", st, &report));
       Log(LogLevel::kInfo, kLog,
           absl::StrCat("self-training labelled ", report.labelled, " of ", report.corpus_texts, " corpus texts (",
                        report.exact_matches, " equal to a phrasing; ", report.graph_edges, " graph edges) in ",
@@ -536,6 +543,10 @@ struct KnowledgeBase::Impl {
         absl::MutexLock lock(&indexer_mu);
         wake = true;
       }
+      if (absl::IsCancelled(gen.status()) && cancel_training) {
+        Log(LogLevel::kInfo, kLog, "embedding model training cancelled: the knowledge base is closing");
+        return;
+      }
       Log(gen.ok() ? LogLevel::kInfo : LogLevel::kError, kLog,
           gen.ok() ? absl::StrCat("embedding model ", version, " trained on ", snap->entries.size(),
                                   " entries (seq ", snap->seq, ") and ", pseudo_labels, " labelled corpus texts in ",
@@ -565,6 +576,7 @@ KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 KnowledgeBase::~KnowledgeBase() {
   if (impl_->trainer.joinable()) {
+    impl_->cancel_training = true;
     {
       absl::MutexLock lock(&impl_->trainer_mu);
       impl_->trainer_stop = true;

@@ -85,7 +85,9 @@ absl::StatusOr<std::vector<PseudoLabel>> PseudoLabelCorpus(const Snapshot& snaps
 
   // Seeds.
   std::vector<Dist> seed(n);
+  auto cancelled = [&options] { return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed); };
   for (int i = 0; i < n; ++i) {
+    if (cancelled()) return absl::CancelledError("self-training cancelled");
     if (clamped[i] >= 0) {
       seed[i] = {{clamped[i], 1.0}};
       ++rep.exact_matches;
@@ -114,6 +116,7 @@ absl::StatusOr<std::vector<PseudoLabel>> PseudoLabelCorpus(const Snapshot& snaps
     ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<KeywordIndex> index,
                            KeywordIndex::Open(scratch_dir + "/corpus", keyword_options));
     for (int i = 0; i < n; ++i) {
+      if (cancelled()) return absl::CancelledError("self-training cancelled");
       Entry entry;
       entry.id = absl::StrCat("c", i);
       entry.question = texts[i];
@@ -121,6 +124,7 @@ absl::StatusOr<std::vector<PseudoLabel>> PseudoLabelCorpus(const Snapshot& snaps
     }
     ZHIKU_RETURN_IF_ERROR(index->Commit(1, "self-training"));
     for (int i = 0; i < n; ++i) {
+      if (cancelled()) return absl::CancelledError("self-training cancelled");
       KeywordQuery query;
       query.tokens = Tokenize(texts[i]);
       query.limit = options.neighbours + 1;  // the text itself comes back too

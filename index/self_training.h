@@ -27,6 +27,7 @@
 #ifndef ZHIKU_INDEX_SELF_TRAINING_H_
 #define ZHIKU_INDEX_SELF_TRAINING_H_
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,8 @@ struct SelfTrainingOptions {
   int min_cap = 20;          // and at least min_cap
   // Corpus texts used (store order); bounds time and memory on huge corpora.
   int max_texts = 20000;
+  // When set and true, labelling stops with Cancelled (checked per text).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct SelfTrainingReport {

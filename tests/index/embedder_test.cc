@@ -1,5 +1,6 @@
 #include "index/embedder.h"
 
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -287,6 +289,37 @@ TEST(FastTextEmbedder, RejectsInvalidInput) {
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace zhiku
+
+namespace zhiku {
+namespace {
+
+TEST(FastTextEmbedderCancel, CancelledBeforeTrainingTrainsNothing) {
+  zhiku::testing::TempDir dir;
+  std::atomic<bool> cancel{true};
+  EXPECT_EQ(FastTextEmbedder::TrainSupervised(TrainingTexts(), SmallOptions(), dir.path(), &cancel).status().code(),
+            absl::StatusCode::kCancelled);
+}
+
+TEST(FastTextEmbedderCancel, CancellingDuringTrainingStopsItEarly) {
+  zhiku::testing::TempDir dir;
+  FastTextOptions options = SmallOptions();
+  options.epochs = 2000000;  // hours of training if it were not stopped
+  std::atomic<bool> cancel{false};
+  std::thread stopper([&cancel] {
+    absl::SleepFor(absl::Milliseconds(200));
+    cancel = true;
+  });
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::unique_ptr<FastTextEmbedder>> trained =
+      FastTextEmbedder::TrainSupervised(TrainingTexts(), options, dir.path(), &cancel);
+  const absl::Duration took = absl::Now() - start;
+  stopper.join();
+  EXPECT_EQ(trained.status().code(), absl::StatusCode::kCancelled) << trained.status();
+  EXPECT_LT(took, absl::Seconds(30));
 }
 
 }  // namespace

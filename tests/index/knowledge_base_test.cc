@@ -202,6 +202,31 @@ TEST_F(KnowledgeBaseTest, NewCorpusTextRetrainsTheModelWithPseudoLabels) {
   EXPECT_EQ(kb->Stats().entries, 3);
 }
 
+TEST_F(KnowledgeBaseTest, ClosingDuringTrainingDoesNotWaitForTheModel) {
+  KnowledgeBaseOptions options;
+  options.data_dir = dir_.Sub("kb");
+  options.semantic.fasttext.epochs = 2000000;  // hours if it ran to the end
+  options.semantic.fasttext.dim = 16;
+  options.semantic.fasttext.bucket = 10000;
+  options.semantic.retrain_quiet = absl::ZeroDuration();
+  auto opened = KnowledgeBase::Open(options);
+  ZHIKU_ASSERT_OK(opened.status());
+  std::unique_ptr<KnowledgeBase> kb = *std::move(opened);
+  Fill(*kb);
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!kb->Stats().training && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_TRUE(kb->Stats().training) << "training never started";
+  absl::SleepFor(absl::Milliseconds(200));
+  const absl::Time start = absl::Now();
+  kb.reset();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20));
+  // The store is intact: reopening finds the entries (and trains anew).
+  options.semantic.enabled = false;
+  auto reopened = KnowledgeBase::Open(options);
+  ZHIKU_ASSERT_OK(reopened.status());
+  EXPECT_EQ((*reopened)->Stats().entries, 3);
+}
+
 TEST_F(KnowledgeBaseTest, EmptyDataDirIsRejected) {
   KnowledgeBaseOptions options;
   EXPECT_EQ(KnowledgeBase::Open(options).status().code(), absl::StatusCode::kInvalidArgument);
