@@ -97,7 +97,8 @@ int AddTextTerms(absl::string_view normalized, absl::string_view prefix, bool un
 
 // OR over the unique terms of `tokens` (with `prefix`), CJK unigrams scaled by
 // `unigram_weight`. Empty if there are no usable terms.
-Xapian::Query TextQuery(const std::vector<Token>& tokens, absl::string_view prefix, double unigram_weight) {
+Xapian::Query TextQuery(const std::vector<Token>& tokens, absl::string_view prefix, double unigram_weight,
+                        int max_terms) {
   std::vector<std::string> unigrams;
   std::vector<std::string> others;
   for (const Token& token : tokens) {
@@ -107,6 +108,18 @@ Xapian::Query TextQuery(const std::vector<Token>& tokens, absl::string_view pref
   for (std::vector<std::string>* terms : {&unigrams, &others}) {
     std::sort(terms->begin(), terms->end());
     terms->erase(std::unique(terms->begin(), terms->end()), terms->end());
+  }
+  if (max_terms > 0 && unigrams.size() + others.size() > static_cast<size_t>(max_terms)) {
+    // Elite set over all terms; unigram scaling is applied per subquery.
+    std::vector<Xapian::Query> subqueries;
+    for (const std::string& t : unigrams) {
+      subqueries.push_back(unigram_weight != 1.0
+                               ? Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), unigram_weight)
+                               : Xapian::Query(t));
+    }
+    for (const std::string& t : others) subqueries.emplace_back(t);
+    return Xapian::Query(Xapian::Query::OP_ELITE_SET, subqueries.begin(), subqueries.end(),
+                         static_cast<Xapian::termcount>(max_terms));
   }
   Xapian::Query unigram_query(Xapian::Query::OP_OR, unigrams.begin(), unigrams.end());
   if (unigram_weight != 1.0 && !unigram_query.empty()) {
@@ -480,12 +493,12 @@ absl::StatusOr<KeywordResult> KeywordIndex::Search(const KeywordQuery& request) 
         absl::StrCat("offset ", request.offset, " and limit ", request.limit, " must not be negative"));
   }
   const KeywordIndexOptions& options = impl_->options;
-  Xapian::Query query = TextQuery(request.tokens, "", options.unigram_weight);
+  Xapian::Query query = TextQuery(request.tokens, "", options.unigram_weight, options.max_query_terms);
   if (query.empty()) return KeywordResult{};
   for (const auto& [prefix, weight] :
        {std::pair{kEntryPrefix, options.entry_weight}, std::pair{kAnswerPrefix, options.answer_weight}}) {
     if (weight <= 0) continue;
-    Xapian::Query field = TextQuery(request.tokens, prefix, options.unigram_weight);
+    Xapian::Query field = TextQuery(request.tokens, prefix, options.unigram_weight, options.max_query_terms);
     if (field.empty()) continue;
     query = Xapian::Query(Xapian::Query::OP_OR, query, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, field, weight));
   }

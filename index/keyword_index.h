@@ -58,6 +58,11 @@ struct KeywordIndexOptions {
   int min_candidates = 50;
   int max_candidates = 5000;
   double unigram_weight = 1.0;   // scale of CJK single-character terms in queries
+  // Queries with more distinct terms than this (per field) match on the
+  // elite set of that many terms (Xapian OP_ELITE_SET: those with the highest
+  // possible BM25 weight, i.e. the rarest), so a long message does not walk
+  // the posting lists of every common character; 0 = always all terms.
+  int max_query_terms = 0;
   // Index each term of a phrasing once, whatever its frequency in it: in a
   // one-line question a repeated character (退货验货) is not more on topic.
   bool unique_phrasing_terms = true;

@@ -25,6 +25,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 ABSL_FLAG(std::string, opencc_dir, "/usr/share/opencc", "Directory of OpenCC's t2s.json and s2tw.json.");
 ABSL_FLAG(double, bm25_k1, zhiku::KeywordIndexOptions{}.k1, "BM25 k1 (term frequency saturation) of the keyword index.");
 ABSL_FLAG(double, bm25_b, zhiku::KeywordIndexOptions{}.b, "BM25 b (length normalisation, 0..1) of the keyword index.");
+ABSL_FLAG(int, max_query_terms, zhiku::KeywordIndexOptions{}.max_query_terms,
+          "Keyword queries with more distinct terms than this match on the elite set of that many (the rarest); "
+          "0 = all terms.");
 ABSL_FLAG(double, unigram_weight, zhiku::KeywordIndexOptions{}.unigram_weight,
           "Weight of single CJK characters relative to bigrams in keyword queries.");
 ABSL_FLAG(double, answer_weight, zhiku::KeywordIndexOptions{}.answer_weight,
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
   options.knowledge_base.keyword.k1 = absl::GetFlag(FLAGS_bm25_k1);
   options.knowledge_base.keyword.b = absl::GetFlag(FLAGS_bm25_b);
   options.knowledge_base.keyword.unigram_weight = absl::GetFlag(FLAGS_unigram_weight);
+  options.knowledge_base.keyword.max_query_terms = absl::GetFlag(FLAGS_max_query_terms);
   options.knowledge_base.keyword.answer_weight = absl::GetFlag(FLAGS_answer_weight);
   options.knowledge_base.keyword.entry_weight = absl::GetFlag(FLAGS_entry_weight);
   options.knowledge_base.keyword.min_candidates = absl::GetFlag(FLAGS_min_candidates);

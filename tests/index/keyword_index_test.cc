@@ -214,6 +214,31 @@ TEST_F(KeywordIndexTest, AnswerWeightZeroIgnoresTheAnswer) {
   EXPECT_EQ(by_question.hits[0].entry_id, "levels");
 }
 
+TEST_F(KeywordIndexTest, EliteSetKeepsTheRareTermsOfALongQuery) {
+  index_.reset();
+  KeywordIndexOptions options;
+  options.max_query_terms = 6;
+  ZHIKU_ASSERT_OK_AND_ASSIGN(index_, KeywordIndex::Open(dir_.Sub("kw"), options));
+  std::vector<Entry> entries;
+  // Many entries share the common words; one has the rare one.
+  for (int i = 0; i < 30; ++i) {
+    entries.push_back(MakeEntry(absl::StrCat("common-", i), absl::StrCat("请问我的订单怎么查询进度 ", i), {}, "a", "",
+                                {}, "", ""));
+  }
+  entries.push_back(MakeEntry("invoice", "订单发票抬头怎么修改", {}, "a", "", {}, "", ""));
+  PutAll(*index_, entries);
+  ZHIKU_ASSERT_OK(index_->Commit(1, "store"));
+  // Far more than 6 distinct terms; the elite set keeps 发票/抬头, not 订单/怎么.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult result,
+                             index_->Search(Query("请问我的订单怎么查询进度以及发票抬头怎么修改")));
+  ASSERT_FALSE(result.hits.empty());
+  EXPECT_EQ(result.hits[0].entry_id, "invoice");
+  // A short query is unaffected by the cap.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(KeywordResult short_query, index_->Search(Query("发票")));
+  ASSERT_EQ(short_query.hits.size(), 1u);
+  EXPECT_EQ(short_query.hits[0].entry_id, "invoice");
+}
+
 TEST_F(KeywordIndexTest, RejectsInvalidOptions) {
   KeywordIndexOptions options;
   options.b = 1.5;
