@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,10 @@ constexpr char kChannelPrefix[] = "XH";
 // A search that keeps losing the race with commits (DatabaseModifiedError)
 // is retried on a reopened handle this many times in total.
 constexpr int kMaxSearchAttempts = 10;
+// After this many attempts overtaken by commits, a search holds the commit
+// gate (commits wait for it), so it cannot be overtaken again: on a busy
+// machine a starved reader could otherwise lose to every commit.
+constexpr int kLockFreeAttempts = 3;
 // Idle read handles kept for reuse; more are closed when returned.
 constexpr size_t kMaxIdleReaders = 32;
 
@@ -322,6 +327,9 @@ struct KeywordIndex::Impl {
   // The writer side. Callers promise one writer thread; the mutex makes a
   // broken promise safe rather than undefined.
   mutable absl::Mutex writer_mu;
+  // Commits take it exclusively around commit_transaction; a search that was
+  // overtaken kLockFreeAttempts times takes it shared for its next attempt.
+  mutable absl::Mutex commit_gate;
   Xapian::WritableDatabase writer ABSL_GUARDED_BY(writer_mu);
   bool in_transaction ABSL_GUARDED_BY(writer_mu) = false;
 
@@ -475,8 +483,11 @@ absl::Status KeywordIndex::Commit(int64_t seq, absl::string_view store_id) {
     impl_->writer.set_metadata(kSeqKey, std::to_string(seq));
     impl_->writer.set_metadata(kStoreIdKey, std::string(store_id));
     impl_->in_transaction = false;  // commit_transaction ends it even if it throws
-    impl_->writer.commit_transaction();
-    impl_->commit_generation.fetch_add(1, std::memory_order_acq_rel);
+    {
+      absl::WriterMutexLock gate(&impl_->commit_gate);
+      impl_->writer.commit_transaction();
+      impl_->commit_generation.fetch_add(1, std::memory_order_acq_rel);
+    }
     absl::StatusOr<Impl::Committed> committed = impl_->ReadCommitted();
     if (!committed.ok()) return committed.status();
     absl::MutexLock committed_lock(&impl_->committed_mu);
@@ -507,6 +518,8 @@ absl::StatusOr<KeywordResult> KeywordIndex::Search(const KeywordQuery& request) 
 
   for (int attempt = 1;; ++attempt) {
     std::unique_ptr<Impl::Reader> reader;
+    std::optional<absl::ReaderMutexLock> gate;
+    if (attempt > kLockFreeAttempts) gate.emplace(&impl_->commit_gate);
     try {
       reader = impl_->AcquireReader();
       KeywordResult result = impl_->SearchWith(*reader, query, request);

@@ -392,7 +392,7 @@ struct KnowledgeBase::Impl {
     return corpus;
   }
 
-  // Labels the corpus against `snap` by self-training (self_training.h) on a
+  // Labels the corpus against `snap` by label spreading (self_training.h) on a
   // scratch keyword index of its entries.
   absl::StatusOr<std::vector<PseudoLabel>> LabelCorpus(const Snapshot& snap, const std::vector<std::string>& corpus) {
     const std::string scratch = options.data_dir + "/index/tmp/self-training";

@@ -25,7 +25,12 @@ bool HasLatinLetter(absl::string_view text) {
 
 LocaleFamily MessageLocaleFamily(absl::string_view raw, const TextNormalizer& normalizer) {
   if (HasCjk(normalizer.Normalize(raw))) {
-    return normalizer.IsTraditional(raw) ? LocaleFamily::kTraditionalChinese : LocaleFamily::kSimplifiedChinese;
+    const bool traditional = normalizer.IsTraditional(raw);
+    if (!traditional) return LocaleFamily::kSimplifiedChinese;
+    // Characters Traditional writes differently too: mixed scripts, as
+    // customers often type them; no preference.
+    const bool simplified = normalizer.ToTraditional(raw) != raw;
+    return simplified ? LocaleFamily::kUnknown : LocaleFamily::kTraditionalChinese;
   }
   return HasLatinLetter(raw) ? LocaleFamily::kEnglish : LocaleFamily::kUnknown;
 }

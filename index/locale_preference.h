@@ -7,9 +7,11 @@
 // and a confidence too low to answer. A bot answers in the customer's
 // language, so Answer (and its calibration) without a locale filter retrieves
 // among the entries of the message's locale family when the knowledge base
-// has several families: Traditional-only characters -> zh-TW/zh-HK/zh-MO/
-// zh-Hant; other CJK -> zh-CN/zh-SG/zh-Hans/zh; Latin letters without CJK ->
-// en*. Search (the agent console) is not affected.
+// has several families: Traditional characters only -> zh-TW/zh-HK/zh-MO/
+// zh-Hant; CJK without Traditional-only characters -> zh-CN/zh-SG/zh-Hans/zh;
+// Latin letters without CJK -> en*. A message mixing both scripts (common:
+// 电動剃須刀退钱) gets no preference. Search (the agent console) is not
+// affected.
 #ifndef ZHIKU_INDEX_LOCALE_PREFERENCE_H_
 #define ZHIKU_INDEX_LOCALE_PREFERENCE_H_
 

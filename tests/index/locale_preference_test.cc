@@ -29,6 +29,8 @@ TEST_F(LocalePreferenceTest, MessageFamilyFollowsItsScript) {
   EXPECT_EQ(MessageLocaleFamily("how do I return my iPhone", *normalizer_), LocaleFamily::kEnglish);
   EXPECT_EQ(MessageLocaleFamily("iPhone 怎么退", *normalizer_), LocaleFamily::kSimplifiedChinese);
   EXPECT_EQ(MessageLocaleFamily("12345 ???", *normalizer_), LocaleFamily::kUnknown);
+  // Both scripts in one message: no preference.
+  EXPECT_EQ(MessageLocaleFamily("电動剃須刀退钱能退到银行卡嗎", *normalizer_), LocaleFamily::kUnknown);
 }
 
 TEST_F(LocalePreferenceTest, EntryFamilyKnowsCommonTags) {
