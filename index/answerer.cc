@@ -186,17 +186,11 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
       request.tokens = Tokenize(request.normalized);
       request.depth = depth;
       request.fusion = with;
-      // As Answer retrieves: among the entries in the message's language.
-      request.filters.locales = PreferredLocales(q.text, normalizer, locales);
       return request;
     };
-    auto retrieve = [&](RetrievalRequest& request) -> absl::StatusOr<RetrievalOutcome> {
-      ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, Retrieve(*keyword, reduced, request));
-      if (outcome.candidates.empty() && !request.filters.locales.empty()) {
-        request.filters.locales.clear();
-        return Retrieve(*keyword, reduced, request);
-      }
-      return outcome;
+    // As Answer retrieves: among the entries in the message's language.
+    auto retrieve = [&](const HeldOutQuery& q, const RetrievalRequest& request) {
+      return RetrieveInMessageLanguage(*keyword, reduced, request, q.text, normalizer, locales);
     };
     // The ratio: the one that ranks the held-out variants best. Both legs
     // run once per query (at an inner ratio, deep), every ratio re-fuses.
@@ -208,8 +202,8 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
       both.semantic_ratio = 0.5;
       for (const HeldOutQuery& q : queries) {
         if (q.expected_id.empty()) continue;
-        RetrievalRequest request = request_for(q, 60, both);
-        ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, retrieve(request));
+        const RetrievalRequest request = request_for(q, 60, both);
+        ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, retrieve(q, request));
         legs.push_back(std::move(outcome.candidates));
         expected.push_back(q.expected_id);
       }
@@ -220,8 +214,8 @@ absl::StatusOr<std::shared_ptr<const AnswerCalibration>> CalibrateOnHeldOut(
     examples.reserve(queries.size());
     int top1 = 0;
     for (const HeldOutQuery& q : queries) {
-      RetrievalRequest request = request_for(q, 10, used);
-      ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, retrieve(request));
+      const RetrievalRequest request = request_for(q, 10, used);
+      ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, retrieve(q, request));
       if (outcome.candidates.empty()) continue;  // "no match": handed off without a model
       CalibrationExample ex;
       ex.features = ConfidenceFeatures(outcome, 0, request, reduced);

@@ -859,9 +859,6 @@ absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request)
   retrieval.normalized = normalized;
   retrieval.query_vector = request.retrieval.query_vector;
   retrieval.filters = request.filters;
-  const bool implicit_locale = retrieval.filters.locales.empty() &&
-                               !(retrieval.filters.locales = PreferredLocales(request.query, normalizer,
-                                                                              snapshot->locales)).empty();
   retrieval.depth = 10;
   retrieval.fusion = fusion;
   if (retrieval.tokens.empty() && retrieval.query_vector.empty()) {
@@ -872,17 +869,14 @@ absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request)
     result.handoff_reason = HandoffReason::kChitchat;
     return result;
   }
-  ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome, Retrieve(*impl_->keyword, *snapshot, retrieval));
-  if (implicit_locale) {
-    if (outcome.candidates.empty()) {
-      // Nothing in the message's language: look in every language.
-      retrieval.filters.locales.clear();
-      ZHIKU_ASSIGN_OR_RETURN(outcome, Retrieve(*impl_->keyword, *snapshot, retrieval));
-    } else {
-      const std::string why = absl::StrCat("answered among the entries in ", absl::StrJoin(retrieval.filters.locales, ", "),
-                                           " (the message's language)");
-      outcome.note = outcome.note.empty() ? why : absl::StrCat(outcome.note, "; ", why);
-    }
+  std::vector<std::string> in_locales;
+  ZHIKU_ASSIGN_OR_RETURN(RetrievalOutcome outcome,
+                         RetrieveInMessageLanguage(*impl_->keyword, *snapshot, retrieval, request.query, normalizer,
+                                                   snapshot->locales, &in_locales));
+  if (!in_locales.empty()) {
+    const std::string why =
+        absl::StrCat("answered among the entries in ", absl::StrJoin(in_locales, ", "), " (the message's language)");
+    outcome.note = outcome.note.empty() ? why : absl::StrCat(outcome.note, "; ", why);
   }
   result.retrieval.vector_used = outcome.vector_used;
   result.retrieval.model_version = outcome.vector_used ? snapshot->model_version : 0;

@@ -64,4 +64,26 @@ std::vector<std::string> PreferredLocales(absl::string_view raw, const TextNorma
   return same;
 }
 
+absl::StatusOr<RetrievalOutcome> RetrieveInMessageLanguage(const KeywordIndex& keyword, const Snapshot& snapshot,
+                                                          RetrievalRequest request, absl::string_view raw,
+                                                          const TextNormalizer& normalizer,
+                                                          const std::vector<std::string>& kb_locales,
+                                                          std::vector<std::string>* preferred) {
+  if (preferred != nullptr) preferred->clear();
+  if (request.filters.locales.empty()) {
+    std::vector<std::string> locales = PreferredLocales(raw, normalizer, kb_locales);
+    if (!locales.empty()) {
+      RetrievalRequest restricted = request;
+      restricted.filters.locales = locales;
+      absl::StatusOr<RetrievalOutcome> outcome = Retrieve(keyword, snapshot, restricted);
+      if (!outcome.ok() || !outcome->candidates.empty()) {
+        if (outcome.ok() && preferred != nullptr) *preferred = std::move(locales);
+        return outcome;
+      }
+      // Nothing in the message's language: look in every language.
+    }
+  }
+  return Retrieve(keyword, snapshot, request);
+}
+
 }  // namespace zhiku

@@ -18,7 +18,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "index/hybrid.h"
+#include "index/keyword_index.h"
+#include "index/snapshot.h"
 #include "index/text_normalizer.h"
 
 namespace zhiku {
@@ -38,6 +42,17 @@ LocaleFamily EntryLocaleFamily(absl::string_view locale);
 // means do not restrict).
 std::vector<std::string> PreferredLocales(absl::string_view raw, const TextNormalizer& normalizer,
                                           const std::vector<std::string>& kb_locales);
+
+// Retrieve() for a chatbot message `raw`, as Answer and its calibration run
+// it: without a locale filter in `request`, among the entries of the
+// PreferredLocales first, and among all entries when none of those matches.
+// `preferred` (if not null) gets the locales the outcome was restricted to
+// (empty = not restricted).
+absl::StatusOr<RetrievalOutcome> RetrieveInMessageLanguage(const KeywordIndex& keyword, const Snapshot& snapshot,
+                                                          RetrievalRequest request, absl::string_view raw,
+                                                          const TextNormalizer& normalizer,
+                                                          const std::vector<std::string>& kb_locales,
+                                                          std::vector<std::string>* preferred = nullptr);
 
 }  // namespace zhiku
 
