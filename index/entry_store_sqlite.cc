@@ -1,8 +1,6 @@
 // EntryStore on SQLite. One writer connection behind mu_ serialises writes;
 // reads use a small pool of extra connections, which WAL mode lets run
 // concurrently with the writer, each statement on its own snapshot.
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -29,236 +27,22 @@
 #include "index/entry_store.h"
 #include "index/filters.h"
 #include "index/sha256.h"
+#include "index/sqlite_db.h"
 #include "index/status_macros.h"
-#include "nlohmann/json.hpp"
 
 namespace zhiku {
 namespace {
 
-using Json = nlohmann::json;
+using sqlite::Connection;
+using sqlite::DecodeStrings;
+using sqlite::EncodeStrings;
+using sqlite::NowMs;
+using sqlite::QueryInt;
+using sqlite::Quoted;
+using sqlite::Statement;
+using sqlite::Transaction;
 
-// 1: entries, changes, meta. 2: entries.vector_dim and entries.vectors
-// (bring-your-own embeddings); MigrateSchema upgrades older stores.
-constexpr int64_t kSchemaVersion = 2;
-constexpr int kBusyTimeoutMs = 5000;
-constexpr size_t kMaxIdleReaders = 4;
 constexpr int kMaxListLimit = 1000;
-
-// Codes follow what the caller should do next, not which library failed.
-absl::Status SqliteStatus(int rc, absl::string_view message) {
-  switch (rc & 0xff) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(message);
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-      return absl::UnavailableError(message);
-    case SQLITE_FULL:
-      return absl::ResourceExhaustedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-std::string Quoted(absl::string_view text) { return absl::StrCat("'", absl::CHexEscape(text), "'"); }
-
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
-using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
-
-class Connection;
-
-// Borrows one of a Connection's cached prepared statements, binds parameters
-// in order and resets the statement when it goes out of scope, so no
-// statement keeps a read snapshot open by accident.
-class Statement {
- public:
-  Statement(const Connection* conn, sqlite3_stmt* stmt) : conn_(conn), stmt_(stmt) {}
-  Statement(Statement&& other) noexcept
-      : conn_(other.conn_),
-        stmt_(std::exchange(other.stmt_, nullptr)),
-        next_param_(other.next_param_),
-        bind_rc_(other.bind_rc_) {}
-  Statement& operator=(Statement&&) = delete;
-  ~Statement() {
-    if (stmt_ != nullptr) {
-      sqlite3_reset(stmt_);
-      sqlite3_clear_bindings(stmt_);
-    }
-  }
-
-  Statement& Bind(absl::string_view text) {
-    Check(sqlite3_bind_text64(stmt_, next_param_++, text.data(), text.size(), SQLITE_TRANSIENT,
-                              SQLITE_UTF8));
-    return *this;
-  }
-  Statement& Bind(int64_t value) {
-    Check(sqlite3_bind_int64(stmt_, next_param_++, value));
-    return *this;
-  }
-  // SQLITE_STATIC would do for our callers, but TRANSIENT keeps Bind safe
-  // for temporaries.
-  Statement& BindBlob(absl::string_view bytes) {
-    Check(sqlite3_bind_blob64(stmt_, next_param_++, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
-    return *this;
-  }
-  Statement& BindNull() {
-    Check(sqlite3_bind_null(stmt_, next_param_++));
-    return *this;
-  }
-
-  // True when a row is available, false when done.
-  absl::StatusOr<bool> Step();
-  // Steps a statement that returns no rows (a write).
-  absl::Status Run();
-
-  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) const { return std::string(TextView(col)); }
-  // Valid until the next Step() or the statement's end.
-  absl::string_view BlobView(int col) const {
-    const void* blob = sqlite3_column_blob(stmt_, col);
-    if (blob == nullptr) return absl::string_view();
-    return absl::string_view(static_cast<const char*>(blob), sqlite3_column_bytes(stmt_, col));
-  }
-  // Valid until the next Step() or the statement's end.
-  absl::string_view TextView(int col) const {
-    const unsigned char* text = sqlite3_column_text(stmt_, col);
-    if (text == nullptr) return absl::string_view();
-    return absl::string_view(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, col));
-  }
-
- private:
-  void Check(int rc) {
-    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  }
-
-  const Connection* conn_;
-  sqlite3_stmt* stmt_;
-  int next_param_ = 1;
-  int bind_rc_ = SQLITE_OK;
-};
-
-// One sqlite3 connection and its prepared statements. Not thread-safe: used
-// by one thread at a time (the writer under the store's mutex, a reader while
-// checked out of the pool).
-class Connection {
- public:
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, bool create) {
-    sqlite3* raw = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-    DbPtr db(raw);  // sqlite3_open_v2 may return a handle even on failure
-    if (rc != SQLITE_OK) {
-      return SqliteStatus(rc, absl::StrCat("cannot open store ", Quoted(path), ": ",
-                                           db != nullptr ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
-    }
-    sqlite3_extended_result_codes(db.get(), 1);
-    sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-    return std::make_unique<Connection>(path, std::move(db));
-  }
-
-  Connection(std::string path, DbPtr db) : path_(std::move(path)), db_(std::move(db)) {}
-
-  absl::Status Error(int rc) const {
-    return SqliteStatus(rc, absl::StrCat("store ", Quoted(path_), ": ", sqlite3_errmsg(db_.get())));
-  }
-
-  // Runs SQL that returns no rows of interest (schema, pragmas, BEGIN...).
-  absl::Status Exec(const char* sql) {
-    const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) return Error(rc);
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<Statement> Prepare(const char* sql) {
-    auto it = statements_.find(sql);
-    if (it == statements_.end()) {
-      sqlite3_stmt* raw = nullptr;
-      const int rc = sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-      StmtPtr stmt(raw);
-      if (rc != SQLITE_OK) return Error(rc);
-      it = statements_.emplace(sql, std::move(stmt)).first;
-    }
-    return Statement(this, it->second.get());
-  }
-
-  bool InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
-
-
- private:
-  const std::string path_;
-  DbPtr db_;
-  // Declared after db_ so statements are finalized before the connection closes.
-  absl::flat_hash_map<std::string, StmtPtr> statements_;
-};
-
-absl::StatusOr<bool> Statement::Step() {
-  if (bind_rc_ != SQLITE_OK) return conn_->Error(bind_rc_);
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return conn_->Error(rc);
-}
-
-absl::Status Statement::Run() {
-  ZHIKU_ASSIGN_OR_RETURN(bool row, Step());
-  (void)row;
-  return absl::OkStatus();
-}
-
-// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
-class Transaction {
- public:
-  explicit Transaction(Connection& conn) : conn_(conn) {}
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction() {
-    if (conn_.InTransaction()) conn_.Exec("ROLLBACK").IgnoreError();
-  }
-
-  // IMMEDIATE takes the write lock now, so another process's writer makes us
-  // wait (busy_timeout) here rather than fail halfway through.
-  absl::Status Begin() { return conn_.Exec("BEGIN IMMEDIATE"); }
-  absl::Status Commit() { return conn_.Exec("COMMIT"); }
-
- private:
-  Connection& conn_;
-};
-
-std::string EncodeStrings(const std::vector<std::string>& values) {
-  return Json(values).dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-absl::StatusOr<std::vector<std::string>> DecodeStrings(absl::string_view text, absl::string_view id,
-                                                       absl::string_view column) {
-  const Json json = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  std::vector<std::string> values;
-  bool ok = json.is_array();
-  if (ok) {
-    values.reserve(json.size());
-    for (const Json& item : json) {
-      if (!item.is_string()) {
-        ok = false;
-        break;
-      }
-      values.push_back(item.get<std::string>());
-    }
-  }
-  if (!ok) {
-    return absl::DataLossError(absl::StrCat("entry ", Quoted(id), ": stored ", column,
-                                            " is not a JSON array of strings; restore from a backup"));
-  }
-  return values;
-}
 
 // Entry::vectors as stored: count * dim IEEE-754 float32 values, little
 // endian, one vector after another; the dimension is its own column.
@@ -307,10 +91,10 @@ absl::StatusOr<Entry> ReadEntry(const Statement& row) {
   Entry entry;
   entry.id = row.Text(0);
   entry.question = row.Text(1);
-  ZHIKU_ASSIGN_OR_RETURN(entry.variants, DecodeStrings(row.Text(2), entry.id, "variants"));
+  ZHIKU_ASSIGN_OR_RETURN(entry.variants, DecodeStrings(row.Text(2), absl::StrCat("entry ", Quoted(entry.id)), "variants"));
   entry.answer = row.Text(3);
   entry.category = row.Text(4);
-  ZHIKU_ASSIGN_OR_RETURN(entry.tags, DecodeStrings(row.Text(5), entry.id, "tags"));
+  ZHIKU_ASSIGN_OR_RETURN(entry.tags, DecodeStrings(row.Text(5), absl::StrCat("entry ", Quoted(entry.id)), "tags"));
   entry.locale = row.Text(6);
   entry.channel = row.Text(7);
   entry.created_at_ms = row.Int(8);
@@ -411,180 +195,16 @@ absl::Status NotFound(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat("no entry with id ", Quoted(id)));
 }
 
-int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
-
-std::string RandomHex128() {
-  std::random_device device;
-  std::string hex;
-  for (int i = 0; i < 4; ++i) absl::StrAppendFormat(&hex, "%08x", device());
-  return hex;
-}
-
-// Schema version 1; later versions are migrations (MigrateSchema).
-constexpr char kCreateSchema[] = R"sql(
-CREATE TABLE meta(
-  key TEXT PRIMARY KEY NOT NULL,
-  value TEXT NOT NULL);
-CREATE TABLE entries(
-  id TEXT PRIMARY KEY NOT NULL,
-  question TEXT NOT NULL,
-  variants TEXT NOT NULL,  -- JSON array of strings
-  answer TEXT NOT NULL,
-  category TEXT NOT NULL,
-  tags TEXT NOT NULL,      -- JSON array of strings
-  locale TEXT NOT NULL,
-  channel TEXT NOT NULL,
-  created_at_ms INTEGER NOT NULL,
-  updated_at_ms INTEGER NOT NULL,
-  version INTEGER NOT NULL);
--- AUTOINCREMENT: a seq is never reused, even after old changes are pruned.
-CREATE TABLE changes(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  entry_id TEXT NOT NULL,
-  deleted INTEGER NOT NULL,
-  at_ms INTEGER NOT NULL);
-)sql";
-
-// Schema version 2: bring-your-own vectors. The partial index lets
-// CheckVectorDimension find an entry with vectors without a scan.
-constexpr char kMigrateTo2[] = R"sql(
-ALTER TABLE entries ADD COLUMN vector_dim INTEGER NOT NULL DEFAULT 0;  -- 0 = no vectors
-ALTER TABLE entries ADD COLUMN vectors BLOB;  -- NULL, or see EncodeVectors
-CREATE INDEX entries_by_vector_dim ON entries(vector_dim) WHERE vector_dim > 0;
-)sql";
-
-// Tables added after schema version 1 that old binaries can ignore: created
-// on every open if missing, so stores from before they existed keep opening
-// (in both directions) and no version bump is needed. A change old binaries
-// could not ignore still needs kSchemaVersion + 1 and a migration.
-//
-// corpus: unlabelled in-domain text for the embedder. AUTOINCREMENT: an id is
-// never reused, so the high-water mark in sqlite_sequence is a version that
-// only grows. text_hash is the SHA-256 of text in hex (sha256sum's output).
-constexpr char kCreateAdditiveTables[] = R"sql(
-CREATE TABLE IF NOT EXISTS corpus(
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  text TEXT NOT NULL,
-  text_hash TEXT NOT NULL UNIQUE,
-  source TEXT NOT NULL,
-  added_at_ms INTEGER NOT NULL);
-)sql";
-
-absl::StatusOr<std::optional<std::string>> ReadMeta(Connection& db, absl::string_view key) {
-  ZHIKU_ASSIGN_OR_RETURN(Statement query, db.Prepare("SELECT value FROM meta WHERE key = ?"));
-  query.Bind(key);
-  ZHIKU_ASSIGN_OR_RETURN(bool found, query.Step());
-  if (!found) return std::optional<std::string>();
-  return std::optional<std::string>(query.Text(0));
-}
-
-absl::Status WriteMeta(Connection& db, absl::string_view key, absl::string_view value) {
-  ZHIKU_ASSIGN_OR_RETURN(Statement insert, db.Prepare("INSERT INTO meta(key, value) VALUES(?, ?)"));
-  insert.Bind(key).Bind(value);
-  return insert.Run();
-}
-
-absl::StatusOr<int64_t> QueryInt(Connection& db, const char* sql) {
-  ZHIKU_ASSIGN_OR_RETURN(Statement query, db.Prepare(sql));
-  ZHIKU_ASSIGN_OR_RETURN(bool found, query.Step());
-  if (!found) return absl::InternalError(absl::StrCat("no row from: ", sql));
-  return query.Int(0);
-}
-
-// Upgrades a store at schema `version` to kSchemaVersion, inside the
-// caller's transaction (SQLite's DDL is transactional: a failed migration
-// leaves the store as it was). New stores are created at version 1 and
-// migrated, so every store takes the same path.
-absl::Status MigrateSchema(Connection& db, int64_t version) {
-  if (version < 2) ZHIKU_RETURN_IF_ERROR(db.Exec(kMigrateTo2));
-  if (version < kSchemaVersion) {
-    ZHIKU_ASSIGN_OR_RETURN(Statement update, db.Prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'"));
-    update.Bind(absl::StrCat(kSchemaVersion));
-    ZHIKU_RETURN_IF_ERROR(update.Run());
-  }
-  return absl::OkStatus();
-}
-
-// Creates the schema in an empty database or checks an existing one.
-// Returns the store id.
-absl::StatusOr<std::string> InitializeSchema(Connection& db, const std::string& path) {
-  Transaction txn(db);
-  ZHIKU_RETURN_IF_ERROR(txn.Begin());
-  ZHIKU_ASSIGN_OR_RETURN(
-      int64_t has_meta,
-      QueryInt(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'meta'"));
-  if (has_meta == 0) {
-    ZHIKU_ASSIGN_OR_RETURN(int64_t objects, QueryInt(db, "SELECT count(*) FROM sqlite_schema"));
-    if (objects > 0) {
-      return absl::DataLossError(absl::StrCat(Quoted(path),
-                                              " is an SQLite database but not a Zhiku store; "
-                                              "point the server at its own data directory"));
-    }
-    const std::string store_id = RandomHex128();
-    ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateSchema));
-    ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateAdditiveTables));
-    ZHIKU_RETURN_IF_ERROR(WriteMeta(db, "schema_version", "1"));
-    ZHIKU_RETURN_IF_ERROR(WriteMeta(db, "store_id", store_id));
-    ZHIKU_RETURN_IF_ERROR(MigrateSchema(db, 1));
-    ZHIKU_RETURN_IF_ERROR(txn.Commit());
-    return store_id;
-  }
-
-  ZHIKU_ASSIGN_OR_RETURN(std::optional<std::string> version_text, ReadMeta(db, "schema_version"));
-  int64_t version = 0;
-  if (!version_text.has_value() || !absl::SimpleAtoi(*version_text, &version) || version < 1) {
-    return absl::DataLossError(
-        absl::StrCat("store ", Quoted(path), " has no valid schema_version; restore it from a backup"));
-  }
-  if (version > kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "store ", Quoted(path), " has schema version ", version, " but this binary supports up to ",
-        kSchemaVersion, "; run a newer Zhiku"));
-  }
-  ZHIKU_ASSIGN_OR_RETURN(std::optional<std::string> store_id, ReadMeta(db, "store_id"));
-  if (!store_id.has_value() || store_id->empty()) {
-    return absl::DataLossError(
-        absl::StrCat("store ", Quoted(path), " has no store_id; restore it from a backup"));
-  }
-  ZHIKU_RETURN_IF_ERROR(MigrateSchema(db, version));
-  ZHIKU_RETURN_IF_ERROR(db.Exec(kCreateAdditiveTables));
-  ZHIKU_RETURN_IF_ERROR(txn.Commit());
-  return *store_id;
-}
-
-absl::StatusOr<std::string> PragmaText(Connection& db, const char* sql) {
-  ZHIKU_ASSIGN_OR_RETURN(Statement query, db.Prepare(sql));
-  ZHIKU_ASSIGN_OR_RETURN(bool found, query.Step());
-  return found ? query.Text(0) : std::string();
-}
 
 class SqliteEntryStore final : public EntryStore {
  public:
   static absl::StatusOr<std::unique_ptr<EntryStore>> Open(const std::string& path) {
-    if (path.empty()) return absl::InvalidArgumentError("store path is empty");
-    ZHIKU_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connection::Open(path, /*create=*/true));
-    // The first statement reads the file header: a file that is not SQLite
-    // fails here with SQLITE_NOTADB (DataLoss).
-    absl::StatusOr<std::string> mode = PragmaText(*writer, "PRAGMA journal_mode = WAL");
-    if (absl::IsDataLoss(mode.status())) {
-      return absl::DataLossError(absl::StrCat(mode.status().message(),
-                                              "; it is not a Zhiku store or it is corrupt: "
-                                              "restore it from a backup or move it aside"));
-    }
-    if (!mode.ok()) return mode.status();
-    if (*mode != "wal") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "store ", Quoted(path), " cannot use WAL journaling (got '", *mode,
-          "'); put the data directory on a local filesystem"));
-    }
-    ZHIKU_RETURN_IF_ERROR(writer->Exec("PRAGMA synchronous = FULL"));
-    ZHIKU_RETURN_IF_ERROR(writer->Exec("PRAGMA foreign_keys = ON"));
-    ZHIKU_ASSIGN_OR_RETURN(std::string store_id, InitializeSchema(*writer, path));
-    return std::make_unique<SqliteEntryStore>(path, std::move(store_id), std::move(writer));
+    ZHIKU_ASSIGN_OR_RETURN(sqlite::OpenedDatabase db, sqlite::OpenDatabase(path));
+    return std::make_unique<SqliteEntryStore>(path, std::move(db.store_id), std::move(db.writer));
   }
 
   SqliteEntryStore(std::string path, std::string store_id, std::unique_ptr<Connection> writer)
-      : path_(std::move(path)), store_id_(std::move(store_id)), writer_(std::move(writer)) {
+      : readers_(path), store_id_(std::move(store_id)), writer_(std::move(writer)) {
     std::random_device device;
     rng_.seed((uint64_t{device()} << 32) | device());
   }
@@ -897,39 +517,18 @@ class SqliteEntryStore final : public EntryStore {
 
   template <typename Fn>
   auto WithReader(Fn fn) -> decltype(fn(std::declval<Connection&>())) {
-    std::unique_ptr<Connection> reader;
-    {
-      absl::MutexLock lock(&readers_mu_);
-      if (!idle_readers_.empty()) {
-        reader = std::move(idle_readers_.back());
-        idle_readers_.pop_back();
-      }
-    }
-    if (reader == nullptr) {
-      auto opened = Connection::Open(path_, /*create=*/false);
-      if (!opened.ok()) return opened.status();
-      reader = *std::move(opened);
-      // Reads must never write, even by mistake.
-      absl::Status status = reader->Exec("PRAGMA query_only = ON");
-      if (!status.ok()) return status;
-    }
-    auto result = fn(*reader);
-    absl::MutexLock lock(&readers_mu_);
-    if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(reader));
-    return result;
+    return readers_.WithReader(std::move(fn));
   }
 
+  // Thread-safe itself.
+  sqlite::ReaderPool readers_;
   // Constant after construction.
-  const std::string path_;
   const std::string store_id_;
 
   // Serialises writes. The writer connection is only used under it.
   absl::Mutex mu_;
   std::unique_ptr<Connection> writer_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
-
-  absl::Mutex readers_mu_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
 };
 
 }  // namespace

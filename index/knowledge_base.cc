@@ -38,6 +38,7 @@ struct KnowledgeBase::Impl {
   KnowledgeBaseOptions options;
   std::unique_ptr<TextNormalizer> normalizer;
   std::unique_ptr<EntryStore> store;
+  std::unique_ptr<DraftStore> drafts;  // borrows normalizer
   std::unique_ptr<KeywordIndex> keyword;  // writer side used by the indexer thread only
   bool rebuilt_on_open = false;
 
@@ -605,6 +606,7 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const Knowled
   impl->options = options;
   ZHIKU_ASSIGN_OR_RETURN(impl->normalizer, TextNormalizer::Create(options.opencc_dir));
   ZHIKU_ASSIGN_OR_RETURN(impl->store, OpenSqliteEntryStore(options.data_dir + "/zhiku.db"));
+  ZHIKU_ASSIGN_OR_RETURN(impl->drafts, OpenSqliteDraftStore(options.data_dir + "/zhiku.db", impl->normalizer.get()));
   ZHIKU_ASSIGN_OR_RETURN(const int64_t store_seq, impl->store->LastSeq());
 
   // The in-memory snapshot is always loaded from the store.
@@ -1053,6 +1055,8 @@ KnowledgeBaseStats KnowledgeBase::Stats() const {
 }
 
 const TextNormalizer& KnowledgeBase::normalizer() const { return *impl_->normalizer; }
+
+DraftStore& KnowledgeBase::drafts() { return *impl_->drafts; }
 
 // ---- Corpus: thin forwards to the store.
 

@@ -1,7 +1,7 @@
 // KnowledgeBase: one knowledge base on disk, the engine's facade.
 //
-// It owns the system of record (EntryStore, SQLite in `data_dir/zhiku.db`)
-// and the derived data: the Xapian keyword index (`data_dir/index/keyword`)
+// It owns the system of record (EntryStore and DraftStore, SQLite in
+// `data_dir/zhiku.db`) and the derived data: the Xapian keyword index (`data_dir/index/keyword`)
 // and the in-memory Snapshot used for display and suggestions. Writes go to
 // the store first (durable on return) and wake the indexer thread, which
 // applies the store's change log to the index, commits, and publishes a new
@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "index/answerer.h"
+#include "index/draft_store.h"
 #include "index/embedder.h"
 #include "index/entry.h"
 #include "index/entry_store.h"
@@ -235,6 +236,11 @@ class KnowledgeBase {
 
   KnowledgeBaseStats Stats() const;
   const TextNormalizer& normalizer() const;
+
+  // ---- Mined FAQ drafts, in the same database as the entries (zhiku.db);
+  // see draft_store.h. Independent of the indexes: nothing is indexed.
+  // Valid as long as the knowledge base.
+  DraftStore& drafts();
 
   // ---- Unlabelled in-domain text (corpus) for the embedder.
   // Same contracts as EntryStore's AddCorpusTexts, ForEachCorpusText,

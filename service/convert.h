@@ -3,8 +3,11 @@
 #ifndef ZHIKU_SERVICE_CONVERT_H_
 #define ZHIKU_SERVICE_CONVERT_H_
 
+#include "index/draft.h"
+#include "index/draft_store.h"
 #include "index/entry.h"
 #include "index/knowledge_base.h"
+#include "zhiku/v1/draft.pb.h"
 #include "zhiku/v1/entry.pb.h"
 #include "zhiku/v1/search.pb.h"
 
@@ -21,6 +24,15 @@ enum class ProtoVectors { kInclude, kOmit };
 void ToProto(const Entry& entry, v1::Entry* proto, ProtoVectors vectors = ProtoVectors::kInclude);
 
 v1::MatchedField ToProto(MatchedField field);
+
+// The mined fields of a draft (1-14), both ways; covered_by "" <-> none.
+// DraftFromProto ignores the output-only fields.
+Draft DraftFromProto(const v1::Draft& proto);
+void ToProto(const Draft& draft, v1::Draft* proto);
+// A stored draft with its server-side fields (status, times, runs, counts).
+void ToProto(const StoredDraft& stored, v1::Draft* proto);
+
+v1::DraftStatus ToProto(DraftStatus status);
 
 }  // namespace zhiku
 

@@ -38,9 +38,12 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "index/draft.h"
 #include "index/format.h"
+#include "service/draft_client.h"
 #include "service/eval.h"
 #include "nlohmann/json.hpp"
+#include "zhiku/v1/draft.grpc.pb.h"
 #include "zhiku/v1/entry.pb.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
 #include "zhiku/v1/search.grpc.pb.h"
@@ -136,6 +139,7 @@ int RunExport(Invocation& c);
 int RunHealth(Invocation& c);
 int RunStatus(Invocation& c);
 int RunEval(Invocation& c);
+int RunDrafts(Invocation& c);
 int RunHelp(Invocation& c);
 
 const std::vector<SubcommandSpec>& Subcommands() {
@@ -419,6 +423,45 @@ const std::vector<SubcommandSpec>& Subcommands() {
         "zhikuctl eval --queries q.jsonl --semantic_ratio 0 --json",
         "zhikuctl eval --queries q.jsonl --json --fail_below top1:0.9"},
        &RunEval},
+      {"drafts", "list|get ID|reject ID|submit FILE.jsonl [FLAGS]",
+       "Review mined FAQ drafts (DraftService).",
+       "drafts list: the drafts awaiting review (NEW and IN_REVIEW unless "
+       "--status), most frequent first, as a table of id, status, frequency, "
+       "trend, last seen, covering entry and question; then the token of the "
+       "next page unless --all. drafts get ID: one draft with all of its "
+       "evidence. drafts reject ID --reason TEXT: marks it REJECTED; later "
+       "submissions merge into it without making it new again. drafts "
+       "submit FILE.jsonl: sends a drafts JSONL file (zhiku-ingest's output; "
+       "'-' = stdin) in batches of up to 1,000 drafts; the server merges "
+       "them into the drafts it holds (same id, or a question or variant "
+       "equal in index form) and prints how many were created, merged and "
+       "suppressed (matched a rejected draft). A malformed line is a usage "
+       "error naming FILE:LINE and nothing is sent.\n"
+       "--json: list: one draft object per line {draft_id, question, "
+       "variants, answer, answer_alternatives, frequency, message_ids, "
+       "conversation_ids, covered_by, covered_score, conflicting_answers, "
+       "first_seen, last_seen, trend, status, reject_reason, runs, "
+       "message_count, conversation_count, create_time_ms, update_time_ms} "
+       "(list holds the first 10 evidence ids), then {next_page_token} if "
+       "there are more; get and reject: the draft object; submit: {file, "
+       "drafts, calls, created, merged, suppressed}.",
+       {{"status", "S1,S2", false,
+         "list: only drafts in these statuses (new, in_review, approved, "
+         "rejected, merged, or all); default new,in_review."},
+        {"coverage", "WHICH", false,
+         "list: any (default), covered (an entry already answers it) or "
+         "uncovered."},
+        {"sort", "KEY", false,
+         "list: frequency (default), last_seen or trend, highest first."},
+        {"limit", "N", false, "list: drafts per page (server default 50, at most 1000)."},
+        {"page_token", "TOKEN", false, "list: continue a previous listing."},
+        {"all", "", false, "list: fetch every page."},
+        {"reason", "TEXT", false, "reject: why (kept with the draft)."}},
+       {"zhikuctl drafts list", "zhikuctl drafts list --coverage uncovered --sort trend --limit 20",
+        "zhikuctl drafts list --status rejected --all", "zhikuctl drafts get d-3f2a9c0b1e4d5a6f",
+        "zhikuctl drafts reject d-3f2a9c0b1e4d5a6f --reason 'chit-chat'",
+        "zhiku-ingest chats.jsonl > drafts.jsonl && zhikuctl drafts submit drafts.jsonl"},
+       &RunDrafts},
       {"help", "[SUBCOMMAND]", "Show this help, or one subcommand's.", "", {},
        {"zhikuctl help import"}, &RunHelp},
   };
@@ -533,6 +576,7 @@ std::string Overview() {
       "  zhikuctl search 怎么退货\n"
       "  zhikuctl answer 怎么退货 --explain\n"
       "  zhikuctl status --wait_model 60s\n"
+      "  zhikuctl drafts list --coverage uncovered\n"
       "  zhikuctl --server=10.0.0.5:50051 --json search \"track my "
       "package\"\n"
       "  ZHIKU_SERVER=127.0.0.1:50151 zhikuctl suggest 退\n";
@@ -1117,10 +1161,12 @@ struct Connection {
         target, grpc::InsecureChannelCredentials(), channel_args);
     search = v1::SearchService::NewStub(channel);
     knowledge = v1::KnowledgeService::NewStub(channel);
+    drafts = v1::DraftService::NewStub(channel);
   }
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::SearchService::Stub> search;
   std::unique_ptr<v1::KnowledgeService::Stub> knowledge;
+  std::unique_ptr<v1::DraftService::Stub> drafts;
 };
 
 class Invocation {
@@ -1168,6 +1214,10 @@ class Invocation {
   bool json() const { return json_; }
   Highlight highlight() const { return highlight_; }
   const std::string& server() const { return server_; }
+  // The per-call deadline (absl::InfiniteDuration() if none).
+  absl::Duration timeout() const {
+    return timeout_ <= absl::ZeroDuration() ? absl::InfiniteDuration() : timeout_;
+  }
 
   Connection& conn() {
     if (conn_ == nullptr) conn_ = std::make_unique<Connection>(server_);
@@ -2335,6 +2385,281 @@ int RunEval(Invocation& c) {
     }
   }
   return rc;
+}
+
+// ---------------------------------------------------------------------------
+// drafts
+
+constexpr std::pair<absl::string_view, v1::DraftStatus> kDraftStatusNames[] = {
+    {"new", v1::DRAFT_STATUS_NEW},           {"in_review", v1::DRAFT_STATUS_IN_REVIEW},
+    {"approved", v1::DRAFT_STATUS_APPROVED}, {"rejected", v1::DRAFT_STATUS_REJECTED},
+    {"merged", v1::DRAFT_STATUS_MERGED},
+};
+
+absl::string_view DraftStatusName(v1::DraftStatus status) {
+  for (const auto& [name, value] : kDraftStatusNames) {
+    if (value == status) return name;
+  }
+  return "unspecified";
+}
+
+Json DraftJson(const v1::Draft& d) {
+  Json j;
+  j["draft_id"] = d.draft_id();
+  j["question"] = d.question();
+  j["variants"] = std::vector<std::string>(d.variants().begin(), d.variants().end());
+  j["answer"] = d.answer();
+  j["answer_alternatives"] =
+      std::vector<std::string>(d.answer_alternatives().begin(), d.answer_alternatives().end());
+  j["frequency"] = d.frequency();
+  j["message_ids"] = std::vector<std::string>(d.message_ids().begin(), d.message_ids().end());
+  j["conversation_ids"] = std::vector<std::string>(d.conversation_ids().begin(), d.conversation_ids().end());
+  j["covered_by"] = d.covered_by().empty() ? Json(nullptr) : Json(d.covered_by());
+  j["covered_score"] = d.covered_score();
+  j["conflicting_answers"] = d.conflicting_answers();
+  j["first_seen"] = d.first_seen();
+  j["last_seen"] = d.last_seen();
+  j["trend"] = d.trend();
+  j["status"] = DraftStatusName(d.status());
+  j["reject_reason"] = d.reject_reason();
+  j["runs"] = d.runs();
+  j["message_count"] = d.message_count();
+  j["conversation_count"] = d.conversation_count();
+  j["create_time_ms"] = d.create_time_ms();
+  j["update_time_ms"] = d.update_time_ms();
+  return j;
+}
+
+void PrintDraftHuman(const v1::Draft& d, std::ostream& out) {
+  auto field = [&out](absl::string_view label, absl::string_view value) { PrintField(label, value, 14, out); };
+  auto list = [](const auto& values) { return values.empty() ? std::string("-") : absl::StrJoin(values, "\n"); };
+  field("draft_id", d.draft_id());
+  field("status", absl::StrCat(DraftStatusName(d.status()),
+                               d.reject_reason().empty() ? "" : absl::StrCat(" (", d.reject_reason(), ")")));
+  field("question", d.question());
+  field("variants", list(d.variants()));
+  field("answer", d.answer().empty() ? "-" : d.answer());
+  field("alternatives", list(d.answer_alternatives()));
+  field("frequency", absl::StrCat(d.frequency(), d.conflicting_answers() ? "  (agents answered differently)" : ""));
+  field("trend", absl::StrFormat("%.2f", d.trend()));
+  field("seen", absl::StrCat(d.first_seen().empty() ? "?" : d.first_seen(), " .. ",
+                             d.last_seen().empty() ? "?" : d.last_seen()));
+  field("covered_by", d.covered_by().empty() ? "-" : absl::StrFormat("%s (%.2f)", d.covered_by(), d.covered_score()));
+  field("runs", absl::StrCat(d.runs(), "  (created ", FormatTimeMs(d.create_time_ms()), ", updated ",
+                             FormatTimeMs(d.update_time_ms()), ")"));
+  field("messages", absl::StrCat(d.message_count(), ": ", absl::StrJoin(d.message_ids(), " ")));
+  field("conversations", absl::StrCat(d.conversation_count(), ": ", absl::StrJoin(d.conversation_ids(), " ")));
+}
+
+// Flags of `drafts` that only some actions take.
+absl::Status CheckDraftFlags(const ParsedArgs& args, absl::string_view action) {
+  static const std::vector<std::pair<absl::string_view, absl::string_view>> kFlagActions = {
+      {"status", "list"}, {"coverage", "list"},   {"sort", "list"},
+      {"limit", "list"},  {"page_token", "list"}, {"all", "list"},
+      {"reason", "reject"}};
+  for (const auto& [flag, only] : kFlagActions) {
+    if (args.Has(flag) && action != only) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, " applies to 'drafts ", only, "', not 'drafts ",
+                                                     action, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyDraftListFlags(const ParsedArgs& args, v1::ListDraftsRequest& request) {
+  if (args.Has("status")) {
+    for (absl::string_view name : absl::StrSplit(args.Get("status"), ',', absl::SkipWhitespace())) {
+      name = absl::StripAsciiWhitespace(name);
+      if (name == "all") {
+        for (const auto& [unused, value] : kDraftStatusNames) request.add_statuses(value);
+        continue;
+      }
+      bool known = false;
+      for (const auto& [known_name, value] : kDraftStatusNames) {
+        if (known_name == name) {
+          request.add_statuses(value);
+          known = true;
+        }
+      }
+      if (!known) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--status: '", name, "' is not one of new, in_review, approved, rejected, merged, all"));
+      }
+    }
+    if (request.statuses().empty()) return absl::InvalidArgumentError("--status is empty; give e.g. --status=new");
+  }
+  if (args.Has("coverage")) {
+    const std::string coverage = args.Get("coverage");
+    if (coverage == "any") {
+      request.set_coverage(v1::DRAFT_COVERAGE_UNSPECIFIED);
+    } else if (coverage == "covered") {
+      request.set_coverage(v1::DRAFT_COVERAGE_COVERED);
+    } else if (coverage == "uncovered") {
+      request.set_coverage(v1::DRAFT_COVERAGE_UNCOVERED);
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--coverage=", coverage, " is not one of any, covered, uncovered"));
+    }
+  }
+  if (args.Has("sort")) {
+    const std::string sort = args.Get("sort");
+    if (sort == "frequency") {
+      request.set_sort(v1::DRAFT_SORT_FREQUENCY);
+    } else if (sort == "last_seen") {
+      request.set_sort(v1::DRAFT_SORT_LAST_SEEN);
+    } else if (sort == "trend") {
+      request.set_sort(v1::DRAFT_SORT_TREND);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--sort=", sort, " is not one of frequency, last_seen, trend"));
+    }
+  }
+  absl::StatusOr<std::optional<int32_t>> limit = IntFlag(args, "limit");
+  if (!limit.ok()) return limit.status();
+  if (limit->has_value()) request.set_page_size(**limit);
+  request.set_page_token(args.Get("page_token"));
+  return absl::OkStatus();
+}
+
+int RunDraftsList(Invocation& c) {
+  v1::ListDraftsRequest request;
+  if (absl::Status s = ApplyDraftListFlags(c.args(), request); !s.ok()) return c.Usage(s.message());
+  const bool all = c.args().GetBool("all");
+  int64_t count = 0;
+  std::string next_token;
+  bool header_printed = false;
+  while (true) {
+    grpc::ClientContext context;
+    c.SetDeadline(context);
+    v1::ListDraftsResponse response;
+    grpc::Status status = c.conn().drafts->ListDrafts(&context, request, &response);
+    if (!status.ok()) return c.RpcError(status);
+    const size_t width = std::max<size_t>(
+        8, IdWidth(response.drafts(), [](const v1::Draft& d) -> const std::string& { return d.draft_id(); }));
+    for (const v1::Draft& d : response.drafts()) {
+      if (c.json()) {
+        c.out() << DumpJson(DraftJson(d)) << "\n";
+      } else {
+        if (!header_printed) {
+          c.out() << absl::StrFormat("%-*s  %-9s  %9s  %5s  %-20s  %-16s  %s\n", width, "DRAFT", "STATUS", "FREQUENCY",
+                                     "TREND", "LAST SEEN", "COVERED BY", "QUESTION");
+          header_printed = true;
+        }
+        c.out() << absl::StrFormat(
+            "%-*s  %-9s  %9d  %5.2f  %-20s  %-16s  %s\n", width, Sanitize(d.draft_id(), false),
+            DraftStatusName(d.status()), d.frequency(), d.trend(),
+            d.last_seen().empty() ? "-" : Sanitize(d.last_seen(), false),
+            d.covered_by().empty() ? "-" : Sanitize(d.covered_by(), false), Sanitize(d.question(), false));
+      }
+      ++count;
+    }
+    next_token = response.next_page_token();
+    if (!all || next_token.empty() || response.drafts().empty()) break;
+    request.set_page_token(next_token);
+  }
+  if (c.json()) {
+    if (!all && !next_token.empty()) {
+      Json j;
+      j["next_page_token"] = next_token;
+      c.out() << DumpJson(j) << "\n";
+    }
+  } else {
+    c.out() << count << (count == 1 ? " draft" : " drafts");
+    if (!all && !next_token.empty()) c.out() << "; next page: --page_token=" << next_token;
+    c.out() << "\n";
+  }
+  return kExitOk;
+}
+
+int RunDraftsGet(Invocation& c, const std::string& id) {
+  v1::GetDraftRequest request;
+  request.set_draft_id(id);
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::Draft draft;
+  grpc::Status status = c.conn().drafts->GetDraft(&context, request, &draft);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << DumpJson(DraftJson(draft)) << "\n";
+  } else {
+    PrintDraftHuman(draft, c.out());
+  }
+  return kExitOk;
+}
+
+int RunDraftsReject(Invocation& c, const std::string& id) {
+  v1::RejectDraftRequest request;
+  request.set_draft_id(id);
+  request.set_reason(c.args().Get("reason"));
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::Draft draft;
+  grpc::Status status = c.conn().drafts->RejectDraft(&context, request, &draft);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << DumpJson(DraftJson(draft)) << "\n";
+  } else {
+    c.out() << "rejected " << Sanitize(draft.draft_id(), false) << " (frequency " << draft.frequency() << ")\n";
+  }
+  return kExitOk;
+}
+
+int RunDraftsSubmit(Invocation& c, const std::string& path) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path, c.options().in);
+  if (!text.ok()) return FileError(c, text.status());
+  std::vector<Draft> drafts;
+  int64_t line_number = 0;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    ++line_number;
+    absl::ConsumeSuffix(&line, "\r");
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    absl::StatusOr<Draft> draft = DraftFromJson(line);
+    if (!draft.ok()) {
+      return c.Usage(absl::StrCat(path, ":", line_number, ": ", draft.status().message(), "; nothing was sent"));
+    }
+    drafts.push_back(*std::move(draft));
+  }
+  if (drafts.empty()) return c.Usage(absl::StrCat(path, " holds no drafts; nothing was sent"));
+  absl::StatusOr<SubmitDraftsSummary> summary = SubmitDraftsToServer(c.server(), "", drafts, c.timeout());
+  if (!summary.ok()) {
+    return c.RpcError(grpc::Status(static_cast<grpc::StatusCode>(summary.status().code()),
+                                   std::string(summary.status().message())));
+  }
+  if (c.json()) {
+    Json j;
+    j["file"] = path;
+    j["drafts"] = drafts.size();
+    j["calls"] = summary->calls;
+    j["created"] = summary->created;
+    j["merged"] = summary->merged;
+    j["suppressed"] = summary->suppressed;
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    c.out() << "submitted " << drafts.size() << (drafts.size() == 1 ? " draft" : " drafts") << " in "
+            << summary->calls << (summary->calls == 1 ? " call" : " calls") << ": " << summary->created
+            << " created, " << summary->merged << " merged, " << summary->suppressed
+            << " suppressed (matched rejected drafts)\n";
+  }
+  return kExitOk;
+}
+
+int RunDrafts(Invocation& c) {
+  const std::vector<std::string>& p = c.args().positionals;
+  if (p.empty()) return c.Usage("missing the action; write zhikuctl drafts list|get ID|reject ID|submit FILE.jsonl");
+  const std::string& action = p[0];
+  if (action != "list" && action != "get" && action != "reject" && action != "submit") {
+    return c.Usage(absl::StrCat("unknown action '", action, "'; one of list, get, reject, submit"));
+  }
+  if (absl::Status s = CheckDraftFlags(c.args(), action); !s.ok()) return c.Usage(s.message());
+  const size_t want = action == "list" ? 1 : 2;
+  if (p.size() < want) {
+    return c.Usage(absl::StrCat("missing ", action == "submit" ? "FILE.jsonl" : "ID", "; write zhikuctl drafts ",
+                                action, action == "submit" ? " FILE.jsonl" : " ID"));
+  }
+  if (p.size() > want) return c.Usage(absl::StrCat("unexpected argument '", p[want], "'"));
+  if (action == "list") return RunDraftsList(c);
+  if (action == "get") return RunDraftsGet(c, p[1]);
+  if (action == "reject") return RunDraftsReject(c, p[1]);
+  return RunDraftsSubmit(c, p[1]);
 }
 
 int RunHelp(Invocation& c) {

@@ -4,7 +4,8 @@
 //   zhikuctl [--server=HOST:PORT] [--json] [--timeout=5s] SUBCOMMAND ARGS...
 //
 // Subcommands: search, answer, suggest, get, create, update, delete, list,
-// import, import-corpus, export, health, status, eval, help. `zhikuctl --help` (CtlUsage())
+// import, import-corpus, export, health, status, eval, drafts (list, get,
+// reject, submit), help. `zhikuctl --help` (CtlUsage())
 // is the reference.
 //
 // gRPC headers stay out of this file on purpose (STYLE.md): the channel and

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "index/logging.h"
 #include "index/status_macros.h"
+#include "service/draft_service.h"
 #include "service/knowledge_service.h"
 #include "service/search_service.h"
 
@@ -21,6 +22,7 @@ struct ZhikuServer::Impl {
   std::unique_ptr<KnowledgeBase> kb;
   std::unique_ptr<SearchServiceImpl> search;
   std::unique_ptr<KnowledgeServiceImpl> knowledge;
+  std::unique_ptr<DraftServiceImpl> drafts;
   std::unique_ptr<grpc::Server> server;
   std::string host;
   int port = 0;
@@ -42,6 +44,7 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   ZHIKU_ASSIGN_OR_RETURN(impl->kb, KnowledgeBase::Open(options.knowledge_base));
   impl->search = std::make_unique<SearchServiceImpl>(impl->kb.get(), options.limits);
   impl->knowledge = std::make_unique<KnowledgeServiceImpl>(impl->kb.get(), options.limits);
+  impl->drafts = std::make_unique<DraftServiceImpl>(impl->kb.get(), options.limits);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -55,6 +58,7 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &impl->port);
   builder.RegisterService(impl->search.get());
   builder.RegisterService(impl->knowledge.get());
+  builder.RegisterService(impl->drafts.get());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
@@ -63,7 +67,7 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   impl->host = options.listen.substr(0, options.listen.rfind(':'));
   grpc::HealthCheckServiceInterface* health = impl->server->GetHealthCheckService();
   health->SetServingStatus(true);
-  for (const char* service : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService"}) {
+  for (const char* service : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService", "zhiku.v1.DraftService"}) {
     health->SetServingStatus(service, true);
   }
   Log(LogLevel::kInfo, "server", absl::StrCat("listening on ", impl->host, ":", impl->port));

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "index/status_macros.h"
+#include "service/convert.h"
+#include "nlohmann/json.hpp"
 
 namespace zhiku {
 namespace {
@@ -281,6 +283,165 @@ absl::Status ValidateEntryId(const std::string& id, const RequestLimits& limits)
         absl::StrCat("id is ", WithThousands(id.size()), " bytes; the limit is ", limits.max_id_bytes));
   }
   return ValidateUtf8(id, "id");
+}
+
+namespace {
+
+absl::Status CheckDraftText(const std::string& text, size_t limit, absl::string_view field) {
+  if (text.size() > limit) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is ", WithThousands(text.size()),
+                                                   " bytes; the limit is ", WithThousands(limit)));
+  }
+  return ValidateUtf8(text, field);
+}
+
+absl::Status CheckDraftList(const google::protobuf::RepeatedPtrField<std::string>& values, size_t max_count,
+                            absl::string_view unit, size_t max_bytes, absl::string_view field) {
+  if (static_cast<size_t>(values.size()) > max_count) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " has ", WithThousands(values.size()), " ", unit,
+                                                   "; the limit is ", WithThousands(max_count), " per draft"));
+  }
+  for (int i = 0; i < values.size(); ++i) {
+    ZHIKU_RETURN_IF_ERROR(CheckDraftText(values[i], max_bytes, absl::StrCat(field, "[", i, "]")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSubmittedDraft(const v1::Draft& d, const std::string& where, const RequestLimits& limits) {
+  if (d.question().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".question is empty; every draft needs a question"));
+  }
+  ZHIKU_RETURN_IF_ERROR(CheckDraftText(d.draft_id(), limits.max_id_bytes, where + ".draft_id"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftText(d.question(), limits.max_draft_phrasing_bytes, where + ".question"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftList(d.variants(), limits.max_draft_variants, "variants",
+                                       limits.max_draft_phrasing_bytes, where + ".variants"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftText(d.answer(), limits.max_draft_answer_bytes, where + ".answer"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftList(d.answer_alternatives(), limits.max_draft_answer_alternatives, "answers",
+                                       limits.max_draft_answer_bytes, where + ".answer_alternatives"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftList(d.message_ids(), limits.max_draft_evidence_ids, "ids",
+                                       limits.max_id_bytes, where + ".message_ids"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftList(d.conversation_ids(), limits.max_draft_evidence_ids, "ids",
+                                       limits.max_id_bytes, where + ".conversation_ids"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftText(d.covered_by(), limits.max_id_bytes, where + ".covered_by"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftText(d.first_seen(), limits.max_id_bytes, where + ".first_seen"));
+  ZHIKU_RETURN_IF_ERROR(CheckDraftText(d.last_seen(), limits.max_id_bytes, where + ".last_seen"));
+  if (d.frequency() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".frequency is ", d.frequency(), "; it must be >= 0"));
+  }
+  if (!std::isfinite(d.trend())) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".trend is not a finite number"));
+  }
+  if (!std::isfinite(d.covered_score())) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".covered_score is not a finite number"));
+  }
+  return absl::OkStatus();
+}
+
+// What a draft page token is bound to: statuses, coverage and sort.
+std::string DraftQueryKey(const v1::ListDraftsRequest& request) {
+  std::string key;
+  for (int status : request.statuses()) absl::StrAppend(&key, status, ",");
+  absl::StrAppend(&key, "|", static_cast<int>(request.coverage()), "|", static_cast<int>(request.sort()));
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Draft>> ParseSubmitDraftsRequest(const v1::SubmitDraftsRequest& request,
+                                                           const RequestLimits& limits) {
+  ZHIKU_RETURN_IF_ERROR(CheckKnowledgeBase(request.knowledge_base()));
+  if (request.drafts().empty()) {
+    return absl::InvalidArgumentError("drafts is empty; submit at least one draft");
+  }
+  if (static_cast<size_t>(request.drafts_size()) > limits.max_drafts_per_submit) {
+    return absl::InvalidArgumentError(absl::StrCat("drafts has ", WithThousands(request.drafts_size()),
+                                                   " drafts; the limit is ",
+                                                   WithThousands(limits.max_drafts_per_submit),
+                                                   " per call (send them in batches)"));
+  }
+  std::vector<Draft> drafts;
+  drafts.reserve(request.drafts_size());
+  for (int i = 0; i < request.drafts_size(); ++i) {
+    ZHIKU_RETURN_IF_ERROR(CheckSubmittedDraft(request.drafts(i), absl::StrCat("drafts[", i, "]"), limits));
+    drafts.push_back(DraftFromProto(request.drafts(i)));
+  }
+  return drafts;
+}
+
+absl::StatusOr<ListDraftsRequest> ParseListDraftsRequest(const v1::ListDraftsRequest& request,
+                                                         const RequestLimits& limits) {
+  ZHIKU_RETURN_IF_ERROR(CheckKnowledgeBase(request.knowledge_base()));
+  ListDraftsRequest out;
+  if (!request.statuses().empty()) out.statuses.clear();
+  for (int i = 0; i < request.statuses_size(); ++i) {
+    const int status = request.statuses(i);
+    if (status < v1::DRAFT_STATUS_NEW || status > v1::DRAFT_STATUS_MERGED) {
+      return absl::InvalidArgumentError(absl::StrCat("statuses[", i, "] is ", status,
+                                                     "; use DRAFT_STATUS_NEW (1) to DRAFT_STATUS_MERGED (5)"));
+    }
+    out.statuses.push_back(static_cast<DraftStatus>(status));
+  }
+  switch (request.coverage()) {
+    case v1::DRAFT_COVERAGE_UNSPECIFIED: out.coverage = CoverageFilter::kAny; break;
+    case v1::DRAFT_COVERAGE_COVERED: out.coverage = CoverageFilter::kCovered; break;
+    case v1::DRAFT_COVERAGE_UNCOVERED: out.coverage = CoverageFilter::kUncovered; break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("coverage is ", static_cast<int>(request.coverage()),
+                                                     "; use 0 (any), 1 (covered) or 2 (uncovered)"));
+  }
+  switch (request.sort()) {
+    case v1::DRAFT_SORT_UNSPECIFIED:
+    case v1::DRAFT_SORT_FREQUENCY: out.sort = DraftSortKey::kFrequency; break;
+    case v1::DRAFT_SORT_LAST_SEEN: out.sort = DraftSortKey::kLastSeen; break;
+    case v1::DRAFT_SORT_TREND: out.sort = DraftSortKey::kTrend; break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("sort is ", static_cast<int>(request.sort()),
+                                                     "; use DRAFT_SORT_FREQUENCY, _LAST_SEEN or _TREND"));
+  }
+  ZHIKU_RETURN_IF_ERROR(CheckPageSize(request.page_size(), limits.max_list_page_size, "page_size"));
+  out.limit = request.page_size() == 0 ? limits.default_list_page_size : request.page_size();
+  if (!request.page_token().empty()) {
+    std::string raw;
+    nlohmann::json token;
+    if (absl::WebSafeBase64Unescape(request.page_token(), &raw)) {
+      token = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
+    }
+    if (!token.is_object() || !token.contains("q") || !token["q"].is_string() || !token.contains("i") ||
+        !token["i"].is_string() || !token.contains("n") || !token["n"].is_number_integer() ||
+        !token.contains("l") || !token["l"].is_string() || !token.contains("t") || !token["t"].is_number()) {
+      return absl::InvalidArgumentError("page_token is malformed; pass next_page_token from a previous response");
+    }
+    if (token["q"].get<std::string>() != DraftQueryKey(request)) {
+      return absl::InvalidArgumentError(
+          "page_token belongs to other statuses, coverage or sort; start again without a page_token");
+    }
+    out.after = DraftCursor{token["n"].get<int64_t>(), token["l"].get<std::string>(), token["t"].get<double>(),
+                            token["i"].get<std::string>()};
+  }
+  return out;
+}
+
+std::string MakeDraftPageToken(const v1::ListDraftsRequest& request, const DraftCursor& cursor) {
+  nlohmann::json token;
+  token["q"] = DraftQueryKey(request);
+  token["n"] = cursor.frequency;
+  token["l"] = cursor.last_seen;
+  token["t"] = cursor.trend;
+  token["i"] = cursor.draft_id;
+  return absl::WebSafeBase64Escape(token.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+absl::Status ValidateDraftId(const std::string& id, const RequestLimits& limits) {
+  if (id.empty()) return absl::InvalidArgumentError("draft_id is empty; pass the id of a draft");
+  if (id.size() > limits.max_id_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("draft_id is ", WithThousands(id.size()), " bytes; the limit is ", limits.max_id_bytes));
+  }
+  return ValidateUtf8(id, "draft_id");
+}
+
+absl::Status CheckRejectReason(const std::string& reason, const RequestLimits& limits) {
+  return CheckDraftText(reason, limits.max_reject_reason_bytes, "reason");
 }
 
 }  // namespace zhiku

@@ -9,11 +9,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "index/draft.h"
+#include "index/draft_store.h"
 #include "index/entry_store.h"
 #include "index/filters.h"
 #include "index/format.h"
 #include "index/knowledge_base.h"
 #include "index/suggester.h"
+#include "zhiku/v1/draft.pb.h"
 #include "zhiku/v1/knowledge.pb.h"
 #include "zhiku/v1/search.pb.h"
 
@@ -42,6 +45,15 @@ struct RequestLimits {
   // Customer messages are short; 64 KiB leaves room for pasted logs while
   // keeping one text well inside what the embedder trains on.
   size_t max_corpus_text_bytes = 64 << 10;
+  // SubmitDrafts: per call, and per draft (question and each variant, its
+  // answer and each alternative, each evidence list).
+  size_t max_drafts_per_submit = 10000;
+  size_t max_draft_phrasing_bytes = 1024;
+  size_t max_draft_variants = 200;
+  size_t max_draft_answer_bytes = 65536;
+  size_t max_draft_answer_alternatives = 20;
+  size_t max_draft_evidence_ids = 100000;
+  size_t max_reject_reason_bytes = 1024;
 };
 
 // OK for "" and "default" (the one knowledge base a server has today);
@@ -81,6 +93,28 @@ absl::Status ValidateEntryId(const std::string& id, const RequestLimits& limits)
 // The text of a chat message for the corpus: at most
 // limits.max_corpus_text_bytes, else InvalidArgument naming size and limit.
 absl::Status CheckCorpusText(absl::string_view text, const RequestLimits& limits);
+
+// SubmitDrafts: 1..max_drafts_per_submit drafts, each checked against the
+// per-draft limits (and UTF-8, a non-negative frequency, finite trend and
+// covered_score). InvalidArgument names the field, the draft's index and
+// the limit, e.g. "drafts[3].message_ids has 120,000 ids; the limit is
+// 100,000 per draft".
+absl::StatusOr<std::vector<Draft>> ParseSubmitDraftsRequest(const v1::SubmitDraftsRequest& request,
+                                                           const RequestLimits& limits);
+
+// ListDrafts: statuses (known values; empty = NEW and IN_REVIEW), coverage,
+// sort, page_size (default limits.default_list_page_size, at most
+// max_list_page_size) and a page_token made by MakeDraftPageToken for the
+// same statuses, coverage and sort.
+absl::StatusOr<ListDraftsRequest> ParseListDraftsRequest(const v1::ListDraftsRequest& request,
+                                                         const RequestLimits& limits);
+// The token continuing `request` after `cursor`.
+std::string MakeDraftPageToken(const v1::ListDraftsRequest& request, const DraftCursor& cursor);
+
+// A draft id given on its own (GetDraft, RejectDraft).
+absl::Status ValidateDraftId(const std::string& id, const RequestLimits& limits);
+// RejectDraft's reason: UTF-8, at most max_reject_reason_bytes.
+absl::Status CheckRejectReason(const std::string& reason, const RequestLimits& limits);
 
 }  // namespace zhiku
 

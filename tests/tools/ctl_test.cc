@@ -102,6 +102,16 @@ TEST(RunCtlUsage, BadCommandLinesExitOneWithAHelpfulMessage) {
       {{"create", "--file", "-"}, "standard input is not available"},
       {{"export", "--output="}, "--output is empty"},
       {{"help", "frobnicate"}, "unknown subcommand 'frobnicate'"},
+      {{"drafts"}, "missing the action"},
+      {{"drafts", "approve", "d-1"}, "unknown action 'approve'"},
+      {{"drafts", "get"}, "missing ID"},
+      {{"drafts", "reject", "d-1", "d-2"}, "unexpected argument 'd-2'"},
+      {{"drafts", "list", "--reason=x"}, "--reason applies to 'drafts reject'"},
+      {{"drafts", "get", "d-1", "--sort=trend"}, "--sort applies to 'drafts list'"},
+      {{"drafts", "list", "--status=pending"}, "'pending' is not one of new, in_review"},
+      {{"drafts", "list", "--sort=alpha"}, "--sort=alpha is not one of frequency, last_seen, trend"},
+      {{"drafts", "list", "--coverage=some"}, "--coverage=some is not one of any, covered, uncovered"},
+      {{"drafts", "submit", "-"}, "standard input is not available"},
       // Retrieval flags of search, answer and eval.
       {{"search", "x", "--semantic_ratio=1.5"},
        "--semantic_ratio=1.5 is not a number between 0 and 1"},
@@ -195,6 +205,7 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
       {"eval",
        {"--queries", "--limit", "--semantic_ratio", "--fusion", "--answer_precision",
         "--suggest_confidence", "--wait_model", "--fail_below"}},
+      {"drafts", {"--status", "--coverage", "--sort", "--limit", "--page_token", "--all", "--reason"}},
       {"help", {}},
   };
   EXPECT_EQ(CtlSubcommandNames().size(), kFlags.size());
@@ -1131,6 +1142,85 @@ TEST_F(CtlAgainstRealServer, ImportCorpusPrintsTheSummaryAndExitsThreeWhenALineF
   r = Ctl({"--json", "status"});
   ASSERT_EQ(r.code, kExitOk) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["corpus_texts"], 3);
+}
+
+// drafts: submit a drafts JSONL file, list, get, reject, submit again.
+TEST_F(CtlAgainstRealServer, DraftsSubmitListGetRejectAgainstTheServer) {
+  const std::string path = dir_.Sub("drafts.jsonl");
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << R"({"draft_id":"d-refund","question":"退款多久到账","variants":["钱什么时候退"],"answer":"1-3个工作日","frequency":3,"message_ids":["m1","m2","m3"],"conversation_ids":["c1","c2","c3"],"covered_by":null,"conflicting_answers":false,"first_seen":"2024-01-01","last_seen":"2024-01-05","trend":1.5})"
+      << "\r\n\n";
+    f << R"({"draft_id":"d-robot","question":"你是机器人吗","frequency":1,"message_ids":["m4"],"conversation_ids":["c4"],"covered_by":"chitchat-bot","covered_score":0.7})"
+      << "\n";
+  }
+  Result r = Ctl({"drafts", "submit", path});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("submitted 2 drafts in 1 call: 2 created, 0 merged, 0 suppressed"));
+
+  r = Ctl({"drafts", "list"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  EXPECT_THAT(lines[0], AllOf(HasSubstr("DRAFT"), HasSubstr("FREQUENCY"), HasSubstr("QUESTION")));
+  EXPECT_THAT(lines[1], AllOf(HasSubstr("d-refund"), HasSubstr("new"), HasSubstr("3"), HasSubstr("退款多久到账")));
+  EXPECT_THAT(lines[2], AllOf(HasSubstr("d-robot"), HasSubstr("chitchat-bot")));
+  EXPECT_EQ(lines[3], "2 drafts");
+
+  r = Ctl({"drafts", "list", "--coverage=uncovered", "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  nlohmann::json j = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(j["draft_id"], "d-refund");
+  EXPECT_EQ(j["status"], "new");
+  EXPECT_EQ(j["message_count"], 3);
+  EXPECT_TRUE(j["covered_by"].is_null());
+
+  r = Ctl({"drafts", "get", "d-refund"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, AllOf(HasSubstr("钱什么时候退"), HasSubstr("1-3个工作日"), HasSubstr("m1 m2 m3"),
+                           HasSubstr("2024-01-01 .. 2024-01-05")));
+
+  r = Ctl({"drafts", "reject", "d-robot", "--reason", "chit-chat"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("rejected d-robot"));
+  r = Ctl({"drafts", "list", "--json"});
+  EXPECT_THAT(r.out, Not(HasSubstr("d-robot")));
+
+  // The same file again: nothing new, the rejected one suppressed, counts unchanged.
+  r = Ctl({"--json", "drafts", "submit", path});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["created"], 0);
+  EXPECT_EQ(j["merged"], 1);
+  EXPECT_EQ(j["suppressed"], 1);
+  r = Ctl({"--json", "drafts", "get", "d-robot"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["status"], "rejected");
+  EXPECT_EQ(j["reject_reason"], "chit-chat");
+  EXPECT_EQ(j["frequency"], 1);
+  EXPECT_EQ(j["runs"], 2);
+  r = Ctl({"drafts", "list", "--status=rejected"});
+  EXPECT_THAT(r.out, HasSubstr("d-robot"));
+
+  r = Ctl({"drafts", "get", "d-missing"});
+  EXPECT_EQ(r.code, kExitRpcError);
+  EXPECT_THAT(r.err, HasSubstr("error: NOT_FOUND"));
+}
+
+TEST_F(CtlAgainstRealServer, DraftsSubmitOfAMalformedLineSendsNothing) {
+  const std::string path = dir_.Sub("drafts.jsonl");
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << R"({"draft_id":"d-1","question":"q"})" << "\n" << R"({"draft_id":"d-2"})" << "\n";
+  }
+  Result r = Ctl({"drafts", "submit", path});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr(path + ":2: \"question\" is missing or empty; nothing was sent"));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(int64_t count, server_->knowledge_base().drafts().Count());
+  EXPECT_EQ(count, 0);
 }
 
 // The real server holding the sample KB, with a quickly trained embedding
