@@ -1,0 +1,583 @@
+#include "ingest/miner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <queue>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
+#include "index/sha256.h"
+#include "index/tokenizer.h"
+
+namespace zhiku {
+namespace {
+
+constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
+// Agent messages shorter than this (in bytes) are acknowledgements
+// ("稍等", "ok"), not answers.
+constexpr size_t kMinReplyBytes = 9;
+// Agent messages joined into one reply, and its length cap.
+constexpr int kMaxReplyMessages = 3;
+constexpr size_t kMaxReplyBytes = 2000;
+
+using SparseVector = std::vector<std::pair<uint32_t, float>>;  // sorted by term
+
+float Dot(const SparseVector& a, const SparseVector& b) {
+  float sum = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i].first < b[j].first) {
+      ++i;
+    } else if (a[i].first > b[j].first) {
+      ++j;
+    } else {
+      sum += a[i++].second * b[j++].second;
+    }
+  }
+  return sum;
+}
+
+// Seconds since the epoch of a log timestamp: epoch seconds or
+// milliseconds, or ISO 8601 with or without a zone. kNoTime if unreadable.
+int64_t ParseTimestamp(absl::string_view ts) {
+  if (ts.empty()) return kNoTime;
+  int64_t n = 0;
+  if (absl::SimpleAtoi(ts, &n)) return n > 100'000'000'000 ? n / 1000 : n;
+  static constexpr const char* kFormats[] = {"%Y-%m-%dT%H:%M:%E*S%Ez", "%Y-%m-%dT%H:%M:%E*SZ",
+                                             "%Y-%m-%dT%H:%M:%E*S", "%Y-%m-%d %H:%M:%E*S", "%Y-%m-%d"};
+  for (const char* format : kFormats) {
+    absl::Time t;
+    std::string error;
+    if (absl::ParseTime(format, ts, &t, &error)) return absl::ToUnixSeconds(t);
+  }
+  return kNoTime;
+}
+
+std::string FormatTimestamp(int64_t seconds) {
+  if (seconds == kNoTime) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+}
+
+size_t CodePoints(absl::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Interns strings to dense ids.
+class Interner {
+ public:
+  uint32_t Id(absl::string_view s) {
+    auto [it, added] = ids_.try_emplace(s, static_cast<uint32_t>(names_.size()));
+    if (added) names_.emplace_back(s);
+    return it->second;
+  }
+  size_t size() const { return names_.size(); }
+  const std::string& name(uint32_t id) const { return names_[id]; }
+
+ private:
+  absl::flat_hash_map<std::string, uint32_t> ids_;
+  std::vector<std::string> names_;
+};
+
+// TF-IDF vectors over index terms, with document frequencies counted first.
+class Vectorizer {
+ public:
+  // Term ids and counts of one normalised text.
+  std::vector<std::pair<uint32_t, float>> Terms(absl::string_view normalized) {
+    absl::flat_hash_map<uint32_t, float> tf;
+    for (const Token& token : Tokenize(normalized)) {
+      float weight = token.kind == TokenKind::kCjkUnigram ? 0.5f : 1.0f;
+      tf[terms_.Id(token.term)] += weight;
+    }
+    std::vector<std::pair<uint32_t, float>> out(tf.begin(), tf.end());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  void CountDocument(const std::vector<std::pair<uint32_t, float>>& terms) {
+    if (df_.size() < terms_.size()) df_.resize(terms_.size(), 0);
+    for (const auto& [term, weight] : terms) ++df_[term];
+    ++documents_;
+  }
+  SparseVector Weigh(const std::vector<std::pair<uint32_t, float>>& terms) const {
+    SparseVector v;
+    double norm = 0;
+    for (const auto& [term, tf] : terms) {
+      double df = term < df_.size() ? df_[term] : 0;
+      float w = static_cast<float>((1 + std::log(tf)) * std::log((documents_ + 1.0) / (df + 1.0)));
+      if (tf < 1) w = static_cast<float>(tf * std::log((documents_ + 1.0) / (df + 1.0)));
+      if (w <= 0) continue;
+      v.emplace_back(term, w);
+      norm += double{w} * w;
+    }
+    if (norm > 0) {
+      float scale = static_cast<float>(1 / std::sqrt(norm));
+      for (auto& [term, w] : v) w *= scale;
+    }
+    return v;
+  }
+  int64_t df(uint32_t term) const { return term < df_.size() ? df_[term] : 0; }
+  size_t term_count() const { return terms_.size(); }
+
+ private:
+  Interner terms_;
+  std::vector<int64_t> df_;
+  int64_t documents_ = 0;
+};
+
+struct Question {
+  uint32_t text;          // distinct index form
+  uint32_t conversation;  // interned conversation id
+  uint32_t reply = kNone;
+  int64_t ts = kNoTime;
+  std::string message_id;
+};
+
+struct DistinctText {
+  std::string display;     // the first masked form seen
+  std::string normalized;  // the index form
+  int64_t count = 0;
+};
+
+struct Conversation {
+  uint32_t id;
+  std::vector<uint32_t> pending;  // questions waiting for an agent reply
+  std::string reply;
+  int reply_messages = 0;
+};
+
+struct Edge {
+  uint32_t to;
+  float similarity;
+};
+
+}  // namespace
+
+struct Miner::Impl {
+  MinerOptions options;
+  const TextNormalizer* normalizer;
+  PiiMasker masker;
+  QuestionExtractor extractor;
+  MinerStats stats;
+
+  std::vector<Question> questions;
+  std::vector<DistinctText> texts;
+  absl::flat_hash_map<std::string, uint32_t> text_ids;
+  Interner conversation_ids;
+  Interner replies;
+  absl::flat_hash_map<std::string, Conversation> open;
+
+  void FlushReply(Conversation& c) {
+    if (!c.pending.empty() && !c.reply.empty()) {
+      uint32_t reply = replies.Id(c.reply);
+      for (uint32_t q : c.pending) questions[q].reply = reply;
+    }
+    if (!c.reply.empty() || c.reply_messages > 0) c.pending.clear();
+    c.reply.clear();
+    c.reply_messages = 0;
+  }
+
+  void Add(const ChatMessage& m);
+  std::vector<Draft> Finish();
+  std::vector<std::vector<Edge>> NeighbourGraph(const std::vector<SparseVector>& vectors, const Vectorizer& vz);
+  std::vector<uint32_t> Agglomerate(const std::vector<std::vector<Edge>>& graph);
+};
+
+void Miner::Impl::Add(const ChatMessage& m) {
+  ++stats.messages;
+  const std::string& conversation_key = m.conversation_id.empty() ? m.message_id : m.conversation_id;
+  auto [it, added] = open.try_emplace(conversation_key);
+  Conversation& c = it->second;
+  if (added) c.id = conversation_ids.Id(conversation_key);
+
+  if (m.role == ChatRole::kAgent) {
+    ++stats.agent_messages;
+    if (c.pending.empty() || c.reply_messages >= kMaxReplyMessages) return;
+    MaskResult masked = masker.Mask(CleanChatText(m.text));
+    for (PiiType type : kAllPiiTypes) stats.masked[static_cast<int>(type)] += masked.count(type);
+    if (masked.text.size() < kMinReplyBytes) return;
+    if (c.reply.size() < kMaxReplyBytes) {
+      if (!c.reply.empty()) c.reply += ' ';
+      c.reply += masked.text;
+    }
+    ++c.reply_messages;
+    return;
+  }
+  if (m.role != ChatRole::kCustomer) return;
+  ++stats.customer_messages;
+  FlushReply(c);
+
+  MaskResult masked = masker.Mask(CleanChatText(m.text));
+  for (PiiType type : kAllPiiTypes) stats.masked[static_cast<int>(type)] += masked.count(type);
+  Extraction extraction = extractor.Extract(masked.text);
+  stats.sentences += static_cast<int64_t>(extraction.questions.size() + extraction.dropped.size());
+  for (DropReason reason : extraction.dropped) ++stats.dropped[static_cast<int>(reason)];
+  int64_t ts = ParseTimestamp(m.ts);
+  for (std::string& q : extraction.questions) {
+    std::string normalized = normalizer->Normalize(q);
+    if (absl::StripAsciiWhitespace(normalized).empty()) continue;
+    auto [tit, tadded] = text_ids.try_emplace(normalized, static_cast<uint32_t>(texts.size()));
+    if (tadded) texts.push_back({std::move(q), normalized, 0});
+    ++texts[tit->second].count;
+    c.pending.push_back(static_cast<uint32_t>(questions.size()));
+    questions.push_back({tit->second, c.id, kNone, ts, m.message_id});
+    ++stats.questions;
+  }
+}
+
+std::vector<std::vector<Edge>> Miner::Impl::NeighbourGraph(const std::vector<SparseVector>& vectors,
+                                                           const Vectorizer& vz) {
+  const size_t n = vectors.size();
+  // Inverted index of the terms rare enough to generate candidates.
+  std::vector<std::vector<std::pair<uint32_t, float>>> postings(vz.term_count());
+  for (uint32_t d = 0; d < n; ++d) {
+    for (const auto& [term, w] : vectors[d]) {
+      if (vz.df(term) <= options.max_postings) postings[term].emplace_back(d, w);
+    }
+  }
+  const int k = std::max(1, options.neighbours);
+  std::vector<std::vector<Edge>> knn(n);
+  auto work = [&](size_t begin, size_t step) {
+    std::vector<float> acc(n, 0);
+    std::vector<uint32_t> touched;
+    std::vector<std::pair<float, uint32_t>> candidates;
+    for (size_t d = begin; d < n; d += step) {
+      touched.clear();
+      for (const auto& [term, w] : vectors[d]) {
+        if (vz.df(term) > options.max_postings) continue;
+        for (const auto& [other, ow] : postings[term]) {
+          if (other == d) continue;
+          if (acc[other] == 0) touched.push_back(other);
+          acc[other] += w * ow;
+        }
+      }
+      candidates.clear();
+      for (uint32_t o : touched) {
+        candidates.emplace_back(acc[o], o);
+        acc[o] = 0;
+      }
+      // Rescore the best partial scores with the full vectors.
+      size_t keep = std::min(candidates.size(), static_cast<size_t>(8 * k));
+      auto by_score = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; };
+      std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(), by_score);
+      candidates.resize(keep);
+      for (auto& [score, o] : candidates) score = Dot(vectors[d], vectors[o]);
+      std::sort(candidates.begin(), candidates.end(), by_score);
+      for (size_t i = 0; i < candidates.size() && static_cast<int>(i) < k; ++i) {
+        if (candidates[i].first <= 0.05f) break;
+        knn[d].push_back({candidates[i].second, candidates[i].first});
+      }
+    }
+  };
+  int threads = std::max(1, options.threads);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t, threads);
+  work(0, threads);
+  for (auto& t : pool) t.join();
+
+  // Symmetric: an edge in either list is an edge of the graph.
+  std::vector<std::vector<Edge>> graph(n);
+  for (uint32_t d = 0; d < n; ++d) {
+    for (const Edge& e : knn[d]) {
+      graph[d].push_back(e);
+      graph[e.to].push_back({d, e.similarity});
+    }
+  }
+  for (auto& edges : graph) {
+    std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.to < b.to; });
+    edges.erase(std::unique(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.to == b.to; }),
+                edges.end());
+  }
+  return graph;
+}
+
+std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edge>>& graph) {
+  const uint32_t n = static_cast<uint32_t>(graph.size());
+  // Per cluster: to each neighbouring cluster, the weighted sum of edge
+  // similarities and the sum of the weights (products of text counts).
+  struct Link {
+    double similarity = 0;
+    double weight = 0;
+  };
+  std::vector<absl::flat_hash_map<uint32_t, Link>> links(n);
+  std::vector<uint32_t> parent(n);
+  std::iota(parent.begin(), parent.end(), 0);
+  std::vector<int64_t> size(n);
+  for (uint32_t d = 0; d < n; ++d) size[d] = texts[d].count;
+  for (uint32_t d = 0; d < n; ++d) {
+    for (const Edge& e : graph[d]) {
+      double w = std::sqrt(double(texts[d].count) * double(texts[e.to].count));
+      Link& l = links[d][e.to];
+      l.similarity += w * e.similarity;
+      l.weight += w;
+    }
+  }
+  struct Candidate {
+    double score;
+    uint32_t a, b;
+    bool operator<(const Candidate& o) const {
+      if (score != o.score) return score < o.score;
+      if (a != o.a) return a > o.a;
+      return b > o.b;
+    }
+  };
+  // Greedy modularity: merging a and b gains l(a,b) - r * d(a) * d(b) / 2m,
+  // where l is the similarity mass between them, d a cluster's total
+  // similarity mass, 2m the graph's and r the resolution. Pairs merge, best
+  // gain first, while the gain is positive: clusters grow as long as they
+  // are more tightly linked than chance predicts for their size.
+  std::vector<double> affinity(n, 0);
+  double total = 0;
+  for (uint32_t d = 0; d < n; ++d) {
+    for (const auto& [o, l] : links[d]) affinity[d] += l.similarity;
+    total += affinity[d];
+  }
+  const double resolution = options.resolution;
+  auto score_of = [&](uint32_t a, uint32_t b) {
+    const Link& l = links[a].at(b);
+    return l.similarity - resolution * affinity[a] * affinity[b] / std::max(1e-9, total);
+  };
+  std::priority_queue<Candidate> heap;
+  auto push = [&](uint32_t a, uint32_t b) {
+    double score = score_of(a, b);
+    if (score <= 0) return;
+    if (a > b) std::swap(a, b);
+    heap.push({score, a, b});
+  };
+  for (uint32_t d = 0; d < n; ++d) {
+    for (const auto& [o, l] : links[d]) {
+      if (d < o) push(d, o);
+    }
+  }
+  // An entry is stale when a cluster in it was merged away or the link's
+  // score changed since (a fresh entry was pushed then).
+  while (!heap.empty()) {
+    Candidate c = heap.top();
+    heap.pop();
+    if (parent[c.a] != c.a || parent[c.b] != c.b) continue;
+    auto it = links[c.a].find(c.b);
+    if (it == links[c.a].end() || score_of(c.a, c.b) != c.score) continue;
+    // Merge the cluster with fewer links into the other.
+    uint32_t keep = c.a, gone = c.b;
+    if (links[keep].size() < links[gone].size()) std::swap(keep, gone);
+    parent[gone] = keep;
+    size[keep] += size[gone];
+    affinity[keep] += affinity[gone];
+    links[keep].erase(gone);
+    for (const auto& [o, l] : links[gone]) {
+      if (o == keep) continue;
+      Link& mine = links[keep][o];
+      mine.similarity += l.similarity;
+      mine.weight += l.weight;
+      auto& theirs = links[o];
+      theirs.erase(gone);
+      theirs[keep] = mine;
+    }
+    links[gone].clear();
+    links[gone].rehash(0);
+    for (const auto& [o, l] : links[keep]) {
+      (void)l;
+      push(keep, o);
+    }
+  }
+  std::vector<uint32_t> root(n);
+  for (uint32_t d = 0; d < n; ++d) {
+    uint32_t r = d;
+    while (parent[r] != r) r = parent[r];
+    root[d] = r;
+  }
+  return root;
+}
+
+std::vector<Draft> Miner::Impl::Finish() {
+  for (auto& [key, c] : open) FlushReply(c);
+  stats.distinct_questions = static_cast<int64_t>(texts.size());
+  const uint32_t n = static_cast<uint32_t>(texts.size());
+
+  Vectorizer vz;
+  std::vector<std::vector<std::pair<uint32_t, float>>> terms(n);
+  for (uint32_t d = 0; d < n; ++d) {
+    terms[d] = vz.Terms(texts[d].normalized);
+    vz.CountDocument(terms[d]);
+  }
+  std::vector<SparseVector> vectors(n);
+  for (uint32_t d = 0; d < n; ++d) vectors[d] = vz.Weigh(terms[d]);
+  terms.clear();
+  terms.shrink_to_fit();
+
+  std::vector<std::vector<Edge>> graph = NeighbourGraph(vectors, vz);
+  std::vector<uint32_t> root = Agglomerate(graph);
+
+  // Members of each cluster, and the questions of each text.
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> members;
+  for (uint32_t d = 0; d < n; ++d) members[root[d]].push_back(d);
+  std::vector<std::vector<uint32_t>> text_questions(n);
+  for (uint32_t q = 0; q < questions.size(); ++q) text_questions[questions[q].text].push_back(q);
+  int64_t t_min = std::numeric_limits<int64_t>::max(), t_max = kNoTime;
+  for (const Question& q : questions) {
+    if (q.ts == kNoTime) continue;
+    t_min = std::min(t_min, q.ts);
+    t_max = std::max(t_max, q.ts);
+  }
+
+  // Reply vectors share one vocabulary over all distinct replies.
+  Vectorizer reply_vz;
+  std::vector<std::vector<std::pair<uint32_t, float>>> reply_terms(replies.size());
+  for (uint32_t r = 0; r < replies.size(); ++r) {
+    reply_terms[r] = reply_vz.Terms(normalizer->Normalize(replies.name(r)));
+    reply_vz.CountDocument(reply_terms[r]);
+  }
+
+  std::vector<Draft> drafts;
+  for (auto& [cluster, texts_of] : members) {
+    if (texts_of.size() > 1) ++stats.clusters;
+    absl::flat_hash_map<uint32_t, int> conversations;
+    std::vector<uint32_t> qs;
+    for (uint32_t d : texts_of) {
+      for (uint32_t q : text_questions[d]) {
+        qs.push_back(q);
+        conversations.try_emplace(questions[q].conversation, 0);
+      }
+    }
+    if (static_cast<int64_t>(conversations.size()) < options.min_frequency) continue;
+    std::sort(qs.begin(), qs.end());
+    Draft draft;
+    draft.frequency = static_cast<int64_t>(conversations.size());
+    stats.questions_in_drafts += static_cast<int64_t>(qs.size());
+
+    // Representative: weighted centrality, damped for long texts.
+    absl::flat_hash_map<uint32_t, bool> in_cluster;
+    for (uint32_t d : texts_of) in_cluster[d] = true;
+    uint32_t best = texts_of[0];
+    double best_score = -1;
+    for (uint32_t d : texts_of) {
+      double centrality = double(texts[d].count - 1);
+      for (const Edge& e : graph[d]) {
+        if (in_cluster.contains(e.to)) centrality += double(texts[e.to].count) * e.similarity;
+      }
+      size_t length = CodePoints(texts[d].display);
+      double readability = 1.0 / (1.0 + std::max(0.0, (double(length) - 40.0) / 40.0));
+      if (texts[d].display.find('[') != std::string::npos) readability *= 0.8;
+      double score = (centrality + 1e-3) * readability;
+      if (score > best_score || (score == best_score && length < CodePoints(texts[best].display))) {
+        best = d;
+        best_score = score;
+      }
+    }
+    draft.question = texts[best].display;
+    draft.draft_id = "d-" + Sha256Hex(texts[best].normalized).substr(0, 16);
+
+    // Variants: most frequent first, skipping near copies.
+    std::vector<uint32_t> order(texts_of.begin(), texts_of.end());
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return texts[a].count != texts[b].count ? texts[a].count > texts[b].count : a < b;
+    });
+    std::vector<uint32_t> chosen = {best};
+    for (uint32_t d : order) {
+      if (static_cast<int>(draft.variants.size()) >= options.max_variants) break;
+      if (d == best) continue;
+      bool near_copy = false;
+      for (uint32_t c : chosen) near_copy = near_copy || Dot(vectors[d], vectors[c]) >= 0.9f;
+      if (near_copy) continue;
+      chosen.push_back(d);
+      draft.variants.push_back(texts[d].display);
+    }
+
+    // Evidence, conversations and time.
+    absl::flat_hash_map<uint32_t, bool> seen_conversation;
+    int64_t first = kNoTime, last = kNoTime, recent = 0, timed = 0;
+    for (uint32_t q : qs) {
+      const Question& question = questions[q];
+      if (static_cast<int>(draft.message_ids.size()) < options.max_evidence) draft.message_ids.push_back(question.message_id);
+      if (seen_conversation.try_emplace(question.conversation, true).second &&
+          static_cast<int>(draft.conversation_ids.size()) < options.max_evidence) {
+        draft.conversation_ids.push_back(conversation_ids.name(question.conversation));
+      }
+      if (question.ts != kNoTime) {
+        first = first == kNoTime ? question.ts : std::min(first, question.ts);
+        last = std::max(last, question.ts);
+        ++timed;
+        if (t_max > t_min && question.ts >= t_max - (t_max - t_min) / 4) ++recent;
+      }
+    }
+    draft.first_seen = FormatTimestamp(first);
+    draft.last_seen = FormatTimestamp(last);
+    if (timed > 0 && t_max > t_min) draft.trend = (double(recent) / double(timed)) / 0.25;
+
+    // Answers: the reply closest to the centroid of the cluster's replies.
+    absl::flat_hash_map<uint32_t, int64_t> reply_counts;
+    for (uint32_t q : qs) {
+      if (questions[q].reply != kNone) ++reply_counts[questions[q].reply];
+    }
+    if (!reply_counts.empty()) {
+      std::vector<std::pair<uint32_t, int64_t>> rs(reply_counts.begin(), reply_counts.end());
+      std::sort(rs.begin(), rs.end());
+      std::vector<SparseVector> rv;
+      absl::flat_hash_map<uint32_t, float> centroid;
+      int64_t total = 0;
+      for (const auto& [r, count] : rs) {
+        rv.push_back(reply_vz.Weigh(reply_terms[r]));
+        for (const auto& [term, w] : rv.back()) centroid[term] += w * float(count);
+        total += count;
+      }
+      size_t chosen_reply = 0;
+      double chosen_score = -1;
+      for (size_t i = 0; i < rs.size(); ++i) {
+        double s = 0;
+        for (const auto& [term, w] : rv[i]) {
+          auto it = centroid.find(term);
+          if (it != centroid.end()) s += double(w) * it->second;
+        }
+        // Self-similarity would favour one frequent reply by itself; count it once.
+        s -= double(rs[i].second - 1);
+        s += 1e-3 * double(rs[i].second);
+        if (s > chosen_score) {
+          chosen_score = s;
+          chosen_reply = i;
+        }
+      }
+      draft.answer = replies.name(rs[chosen_reply].first);
+      int64_t unlike = 0;
+      std::vector<std::pair<int64_t, size_t>> alternatives;
+      for (size_t i = 0; i < rs.size(); ++i) {
+        if (i == chosen_reply) continue;
+        float sim = Dot(rv[i], rv[chosen_reply]);
+        if (sim < 0.15f) unlike += rs[i].second;
+        if (sim < 0.6f) alternatives.emplace_back(-rs[i].second, i);
+      }
+      std::sort(alternatives.begin(), alternatives.end());
+      for (const auto& [neg, i] : alternatives) {
+        if (static_cast<int>(draft.answer_alternatives.size()) >= options.max_alternatives) break;
+        draft.answer_alternatives.push_back(replies.name(rs[i].first));
+      }
+      draft.conflicting_answers = total >= 3 && 3 * unlike > total;
+    }
+    drafts.push_back(std::move(draft));
+  }
+  std::sort(drafts.begin(), drafts.end(), [](const Draft& a, const Draft& b) {
+    return a.frequency != b.frequency ? a.frequency > b.frequency : a.draft_id < b.draft_id;
+  });
+  stats.drafts = static_cast<int64_t>(drafts.size());
+  return drafts;
+}
+
+Miner::Miner(const MinerOptions& options, const TextNormalizer* normalizer) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+  impl_->normalizer = normalizer;
+}
+
+Miner::~Miner() = default;
+
+void Miner::Add(const ChatMessage& message) { impl_->Add(message); }
+
+std::vector<Draft> Miner::Finish() { return impl_->Finish(); }
+
+const MinerStats& Miner::stats() const { return impl_->stats; }
+
+}  // namespace zhiku

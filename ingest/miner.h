@@ -1,0 +1,96 @@
+// Miner: the core of FAQ mining. Fed chat messages in log order, it keeps the
+// customers' questions (cleaned, masked, split, filtered by
+// QuestionExtractor) with the agent replies that follow them, then clusters
+// paraphrases and turns each cluster asked in enough conversations into a
+// Draft (index/draft.h).
+//
+// How questions are clustered, without being told how many clusters:
+//   1. Each question is normalised with the index's TextNormalizer
+//      (Traditional -> Simplified, width and case folded), so 退貨 and 退货
+//      are one text; identical index forms are counted once, with weight.
+//   2. A distinct text becomes a TF-IDF vector over the index's own terms
+//      (English stems, CJK unigrams at half weight and bigrams), sublinear
+//      term frequency, L2-normalised.
+//   3. A k-nearest-neighbour graph (cosine) over the distinct texts, exact:
+//      candidates come from an inverted index of the terms rarer than
+//      `max_postings`, and are rescored with the full vectors.
+//   4. Greedy modularity agglomeration on that graph (edges weighted by
+//      similarity): the pair of clusters whose merge gains most modularity
+//      at `resolution` merges, until no merge gains. Ties break on cluster
+//      ids, so the
+//      result depends only on the input and the options.
+//
+// Per cluster: frequency = distinct conversations; the representative is the
+// member with the highest weighted similarity to the others (short, readable
+// members win ties); variants are other distinct members, most frequent
+// first, skipping near copies of ones already taken; the candidate answer is
+// the agent reply closest to the centroid of the cluster's replies;
+// alternatives are the replies least like it; conflicting_answers is set when
+// at least 3 replies exist and more than a third of them share almost no
+// terms with the chosen answer (cosine < 0.15).
+#ifndef ZHIKU_INGEST_MINER_H_
+#define ZHIKU_INGEST_MINER_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "index/chat_message.h"
+#include "index/draft.h"
+#include "index/pii_masker.h"
+#include "index/text_normalizer.h"
+#include "ingest/question_extractor.h"
+
+namespace zhiku {
+
+struct MinerOptions {
+  int neighbours = 12;            // k of the k-NN graph
+  double resolution = 1.0;        // modularity resolution: higher = smaller, tighter clusters
+  int min_frequency = 2;          // a draft needs this many conversations
+  int max_variants = 20;
+  int max_alternatives = 5;
+  int max_evidence = 1000;        // message ids kept per draft (frequency counts all)
+  int64_t max_postings = 2000;    // terms in more texts are not candidate sources
+  int threads = 2;
+};
+
+struct MinerStats {
+  int64_t messages = 0;            // messages seen
+  int64_t customer_messages = 0;
+  int64_t agent_messages = 0;
+  int64_t sentences = 0;           // customer sentences looked at
+  int64_t questions = 0;           // kept for clustering
+  int64_t distinct_questions = 0;  // distinct index forms
+  std::array<int64_t, kDropReasonCount> dropped = {};
+  std::array<int64_t, kPiiTypeCount> masked = {};
+  int64_t clusters = 0;             // with two or more distinct texts or conversations
+  int64_t drafts = 0;
+  int64_t questions_in_drafts = 0;
+};
+
+class Miner {
+ public:
+  // `normalizer` is borrowed and must outlive the miner.
+  Miner(const MinerOptions& options, const TextNormalizer* normalizer);
+  ~Miner();
+
+  // Feeds one message, in log order (conversations may interleave).
+  void Add(const ChatMessage& message);
+
+  // Clusters what was added and returns the drafts, most frequent first.
+  // Call once.
+  std::vector<Draft> Finish();
+
+  const MinerStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zhiku
+
+#endif  // ZHIKU_INGEST_MINER_H_
