@@ -2,14 +2,17 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "ingest/miner.h"
 #include "zhiku/v1/search.grpc.pb.h"
 
 namespace zhiku {
 
-absl::StatusOr<CoverageReport> MarkCoverage(const CoverageOptions& options, std::vector<Draft>& drafts) {
+absl::StatusOr<CoverageReport> MarkCoverage(const CoverageOptions& options, const TextNormalizer& normalizer,
+                                            std::vector<Draft>& drafts) {
   auto channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
     return absl::UnavailableError(absl::StrCat("cannot reach the server at ", options.server,
@@ -40,6 +43,12 @@ absl::StatusOr<CoverageReport> MarkCoverage(const CoverageOptions& options, std:
         continue;  // e.g. a phrasing the server rejects: it just does not vote
       }
       if (response.decision() != v1::DECISION_ANSWER) continue;
+      const v1::Entry& entry = response.top().entry();
+      double overlap = ContentOverlap(normalizer, *phrasing, entry.question());
+      for (const std::string& variant : entry.variants()) {
+        overlap = std::max(overlap, ContentOverlap(normalizer, *phrasing, variant));
+      }
+      if (overlap < options.min_overlap) continue;
       auto& vote = votes[response.top().entry().id()];
       ++vote.first;
       vote.second += response.confidence();

@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
@@ -64,6 +65,28 @@ std::string FormatTimestamp(int64_t seconds) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
 }
 
+// A reply cut after sentence ends (。！？!?~ and "." before a space), each
+// piece keeping its terminator.
+std::vector<std::string> SplitReply(absl::string_view text) {
+  std::vector<std::string> out;
+  std::string current;
+  for (size_t i = 0; i < text.size(); ++i) {
+    current += text[i];
+    bool end = text[i] == '!' || text[i] == '?' || text[i] == '~' || (text[i] == '.' && i + 1 < text.size() && text[i + 1] == ' ');
+    // 。！？～ are three bytes each in UTF-8.
+    if (i >= 2) {
+      absl::string_view last = text.substr(i - 2, 3);
+      end = end || last == "。" || last == "！" || last == "？" || last == "～";
+    }
+    if (end) {
+      out.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (!absl::StripAsciiWhitespace(current).empty()) out.push_back(std::move(current));
+  return out;
+}
+
 size_t CodePoints(absl::string_view s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
@@ -86,6 +109,20 @@ class Interner {
   std::vector<std::string> names_;
 };
 
+// Function words weigh a tenth: in a small log idf cannot tell that "how do
+// I" says nothing about what is asked. English as stemmed by the index;
+// Chinese particles and pronouns as unigrams.
+bool IsFunctionWord(absl::string_view term) {
+  static const absl::flat_hash_set<std::string>* const kWords = new absl::flat_hash_set<std::string>{
+      "i", "me", "my", "you", "your", "we", "our", "it", "it'", "is", "am", "are", "was", "were", "be", "been",
+      "do", "doe", "did", "can", "could", "would", "should", "will", "have", "has", "had", "the", "a", "an",
+      "to", "of", "for", "in", "on", "at", "with", "and", "or", "how", "what", "why", "when", "where", "which",
+      "there", "this", "that", "so", "if", "not", "no", "pleas", "hi", "hello", "thank",
+      "的", "了", "吗", "呢", "啊", "吧", "呀", "我", "你", "您", "他", "她", "们", "这", "那", "是", "在", "有",
+      "请", "问", "么", "嗎", "個", "个", "就", "也", "都", "还", "和", "要", "下", "能", "可", "以"};
+  return kWords->contains(term);
+}
+
 // TF-IDF vectors over index terms, with document frequencies counted first.
 class Vectorizer {
  public:
@@ -94,6 +131,7 @@ class Vectorizer {
     absl::flat_hash_map<uint32_t, float> tf;
     for (const Token& token : Tokenize(normalized)) {
       float weight = token.kind == TokenKind::kCjkUnigram ? 0.5f : 1.0f;
+      if (token.kind != TokenKind::kCjkBigram && IsFunctionWord(token.term)) weight *= 0.1f;
       tf[terms_.Id(token.term)] += weight;
     }
     std::vector<std::pair<uint32_t, float>> out(tf.begin(), tf.end());
@@ -110,8 +148,10 @@ class Vectorizer {
     double norm = 0;
     for (const auto& [term, tf] : terms) {
       double df = term < df_.size() ? df_[term] : 0;
-      float w = static_cast<float>((1 + std::log(tf)) * std::log((documents_ + 1.0) / (df + 1.0)));
-      if (tf < 1) w = static_cast<float>(tf * std::log((documents_ + 1.0) / (df + 1.0)));
+      // log(1 + N/df) stays positive for terms every text shares, which
+      // matter in small logs ("reset my password" x 3).
+      double idf = std::log(1.0 + double(documents_) / std::max(1.0, df));
+      float w = static_cast<float>((tf < 1 ? tf : 1 + std::log(tf)) * idf);
       if (w <= 0) continue;
       v.emplace_back(term, w);
       norm += double{w} * w;
@@ -270,7 +310,7 @@ std::vector<std::vector<Edge>> Miner::Impl::NeighbourGraph(const std::vector<Spa
       for (auto& [score, o] : candidates) score = Dot(vectors[d], vectors[o]);
       std::sort(candidates.begin(), candidates.end(), by_score);
       for (size_t i = 0; i < candidates.size() && static_cast<int>(i) < k; ++i) {
-        if (candidates[i].first <= 0.05f) break;
+        if (candidates[i].first < options.min_similarity) break;
         knn[d].push_back({candidates[i].second, candidates[i].first});
       }
     }
@@ -327,11 +367,13 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
       return b > o.b;
     }
   };
-  // Greedy modularity: merging a and b gains l(a,b) - r * d(a) * d(b) / 2m,
+  // Degree-corrected Potts model: merging a and b gains
+  //   l(a,b) - r * d(a) * d(b) / mean(d)
   // where l is the similarity mass between them, d a cluster's total
-  // similarity mass, 2m the graph's and r the resolution. Pairs merge, best
-  // gain first, while the gain is positive: clusters grow as long as they
-  // are more tightly linked than chance predicts for their size.
+  // similarity mass and mean(d) that of an average text. It is modularity
+  // with a resolution that grows with the number of texts, so the same r
+  // gives clusters of the same tightness in a log of 100 or 1,000,000
+  // questions. Pairs merge, best gain first, while the gain is positive.
   std::vector<double> affinity(n, 0);
   double total = 0;
   for (uint32_t d = 0; d < n; ++d) {
@@ -339,9 +381,10 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
     total += affinity[d];
   }
   const double resolution = options.resolution;
+  const double mean_affinity = total / std::max<uint32_t>(1, n);
   auto score_of = [&](uint32_t a, uint32_t b) {
     const Link& l = links[a].at(b);
-    return l.similarity - resolution * affinity[a] * affinity[b] / std::max(1e-9, total);
+    return l.similarity - resolution * affinity[a] * affinity[b] / std::max(1e-9, mean_affinity);
   };
   std::priority_queue<Candidate> heap;
   auto push = [&](uint32_t a, uint32_t b) {
@@ -396,7 +439,12 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
 }
 
 std::vector<Draft> Miner::Impl::Finish() {
-  for (auto& [key, c] : open) FlushReply(c);
+  // In conversation order, so that reply ids (and ties between replies)
+  // do not depend on hash-map order.
+  std::vector<Conversation*> still_open;
+  for (auto& [key, c] : open) still_open.push_back(&c);
+  std::sort(still_open.begin(), still_open.end(), [](const Conversation* a, const Conversation* b) { return a->id < b->id; });
+  for (Conversation* c : still_open) FlushReply(*c);
   stats.distinct_questions = static_cast<int64_t>(texts.size());
   const uint32_t n = static_cast<uint32_t>(texts.size());
 
@@ -426,11 +474,45 @@ std::vector<Draft> Miner::Impl::Finish() {
     t_max = std::max(t_max, q.ts);
   }
 
+  // Boilerplate: agent sentences found in the replies of many different
+  // clusters, whatever was asked (openers, "anything else?", sign-offs), are
+  // cut from the replies, so that a candidate answer is what the agent said
+  // about the question.
+  std::vector<std::string> reply_text(replies.size());
+  {
+    std::vector<std::vector<std::string>> sentences(replies.size());
+    for (uint32_t r = 0; r < replies.size(); ++r) {
+      for (std::string& piece : SplitReply(replies.name(r))) sentences[r].push_back(normalizer->Normalize(piece));
+    }
+    absl::flat_hash_map<std::string, int64_t> clusters_saying;
+    int64_t clusters_with_replies = 0;
+    for (const auto& [cluster, texts_of] : members) {
+      absl::flat_hash_set<absl::string_view> said;
+      for (uint32_t d : texts_of) {
+        for (uint32_t q : text_questions[d]) {
+          if (questions[q].reply == kNone) continue;
+          for (const std::string& sentence : sentences[questions[q].reply]) said.insert(sentence);
+        }
+      }
+      if (!said.empty()) ++clusters_with_replies;
+      for (absl::string_view sentence : said) ++clusters_saying[sentence];
+    }
+    const int64_t boilerplate = std::max<int64_t>(3, clusters_with_replies / 100);
+    for (uint32_t r = 0; r < replies.size(); ++r) {
+      std::vector<std::string> pieces = SplitReply(replies.name(r));
+      for (size_t i = 0; i < pieces.size(); ++i) {
+        if (clusters_saying[sentences[r][i]] >= boilerplate) continue;
+        reply_text[r] += pieces[i];
+      }
+      absl::StripAsciiWhitespace(&reply_text[r]);
+    }
+  }
+
   // Reply vectors share one vocabulary over all distinct replies.
   Vectorizer reply_vz;
   std::vector<std::vector<std::pair<uint32_t, float>>> reply_terms(replies.size());
   for (uint32_t r = 0; r < replies.size(); ++r) {
-    reply_terms[r] = reply_vz.Terms(normalizer->Normalize(replies.name(r)));
+    reply_terms[r] = reply_vz.Terms(normalizer->Normalize(reply_text[r]));
     reply_vz.CountDocument(reply_terms[r]);
   }
 
@@ -513,7 +595,8 @@ std::vector<Draft> Miner::Impl::Finish() {
     // Answers: the reply closest to the centroid of the cluster's replies.
     absl::flat_hash_map<uint32_t, int64_t> reply_counts;
     for (uint32_t q : qs) {
-      if (questions[q].reply != kNone) ++reply_counts[questions[q].reply];
+      uint32_t r = questions[q].reply;
+      if (r != kNone && reply_text[r].size() >= kMinReplyBytes) ++reply_counts[r];
     }
     if (!reply_counts.empty()) {
       std::vector<std::pair<uint32_t, int64_t>> rs(reply_counts.begin(), reply_counts.end());
@@ -542,21 +625,21 @@ std::vector<Draft> Miner::Impl::Finish() {
           chosen_reply = i;
         }
       }
-      draft.answer = replies.name(rs[chosen_reply].first);
+      draft.answer = reply_text[rs[chosen_reply].first];
       int64_t unlike = 0;
       std::vector<std::pair<int64_t, size_t>> alternatives;
       for (size_t i = 0; i < rs.size(); ++i) {
         if (i == chosen_reply) continue;
         float sim = Dot(rv[i], rv[chosen_reply]);
-        if (sim < 0.15f) unlike += rs[i].second;
+        if (sim < 0.1f) unlike += rs[i].second;
         if (sim < 0.6f) alternatives.emplace_back(-rs[i].second, i);
       }
       std::sort(alternatives.begin(), alternatives.end());
       for (const auto& [neg, i] : alternatives) {
         if (static_cast<int>(draft.answer_alternatives.size()) >= options.max_alternatives) break;
-        draft.answer_alternatives.push_back(replies.name(rs[i].first));
+        draft.answer_alternatives.push_back(reply_text[rs[i].first]);
       }
-      draft.conflicting_answers = total >= 3 && 3 * unlike > total;
+      draft.conflicting_answers = total >= 4 && 2 * unlike > total;
     }
     drafts.push_back(std::move(draft));
   }
@@ -565,6 +648,22 @@ std::vector<Draft> Miner::Impl::Finish() {
   });
   stats.drafts = static_cast<int64_t>(drafts.size());
   return drafts;
+}
+
+double ContentOverlap(const TextNormalizer& normalizer, absl::string_view a, absl::string_view b) {
+  auto content = [&](absl::string_view text) {
+    absl::flat_hash_set<std::string> terms;
+    for (const Token& token : Tokenize(normalizer.Normalize(text))) {
+      if (token.kind == TokenKind::kCjkUnigram || IsFunctionWord(token.term)) continue;
+      terms.insert(token.term);
+    }
+    return terms;
+  };
+  absl::flat_hash_set<std::string> x = content(a), y = content(b);
+  if (x.empty() || y.empty()) return 0;
+  size_t shared = 0;
+  for (const std::string& t : x) shared += y.contains(t);
+  return 2.0 * double(shared) / double(x.size() + y.size());
 }
 
 Miner::Miner(const MinerOptions& options, const TextNormalizer* normalizer) : impl_(std::make_unique<Impl>()) {

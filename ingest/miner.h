@@ -9,14 +9,21 @@
 //      (Traditional -> Simplified, width and case folded), so 退貨 and 退货
 //      are one text; identical index forms are counted once, with weight.
 //   2. A distinct text becomes a TF-IDF vector over the index's own terms
-//      (English stems, CJK unigrams at half weight and bigrams), sublinear
-//      term frequency, L2-normalised.
+//      (English stems, CJK unigrams at half weight and bigrams; function
+//      words such as how/do/I/的/吗 at a tenth), sublinear
+//      term frequency, idf = log(1 + N/df), L2-normalised.
 //   3. A k-nearest-neighbour graph (cosine) over the distinct texts, exact:
 //      candidates come from an inverted index of the terms rarer than
-//      `max_postings`, and are rescored with the full vectors.
-//   4. Greedy modularity agglomeration on that graph (edges weighted by
-//      similarity): the pair of clusters whose merge gains most modularity
-//      at `resolution` merges, until no merge gains. Ties break on cluster
+//      `max_postings`, and are rescored with the full vectors; neighbours
+//      below `min_similarity` are not edges, so texts that share only
+//      function words never join, however small the log.
+//   4. Greedy agglomeration on that graph (edges weighted by similarity)
+//      under a degree-corrected Potts model: the pair of clusters whose
+//      merge gains most merges, until no merge gains; merging a and b gains
+//      l(a,b) - resolution * d(a) * d(b) / mean(d), with l the similarity
+//      mass between them and d a cluster's total (modularity with a
+//      resolution that grows with the log, so that tightness does not
+//      depend on the log's size). Ties break on cluster
 //      ids, so the
 //      result depends only on the input and the options.
 //
@@ -26,8 +33,10 @@
 // first, skipping near copies of ones already taken; the candidate answer is
 // the agent reply closest to the centroid of the cluster's replies;
 // alternatives are the replies least like it; conflicting_answers is set when
-// at least 3 replies exist and more than a third of them share almost no
-// terms with the chosen answer (cosine < 0.15).
+// at least 4 replies exist and more than half of them share almost no terms
+// with the chosen answer (cosine < 0.1). Agent sentences found in the
+// replies of many clusters (openers, "anything else?", sign-offs: at least 3
+// clusters and 1% of those with replies) are cut from replies first.
 #ifndef ZHIKU_INGEST_MINER_H_
 #define ZHIKU_INGEST_MINER_H_
 
@@ -48,7 +57,8 @@ namespace zhiku {
 
 struct MinerOptions {
   int neighbours = 12;            // k of the k-NN graph
-  double resolution = 1.0;        // modularity resolution: higher = smaller, tighter clusters
+  double resolution = 0.01;       // higher = smaller, tighter clusters (see step 4)
+  double min_similarity = 0.3;    // weaker neighbours are not graph edges
   int min_frequency = 2;          // a draft needs this many conversations
   int max_variants = 20;
   int max_alternatives = 5;
@@ -70,6 +80,11 @@ struct MinerStats {
   int64_t drafts = 0;
   int64_t questions_in_drafts = 0;
 };
+
+// Dice overlap of the content terms (index terms without function words)
+// of two texts: 1 = the same content words, 0 = none shared. Used to confirm
+// that a KB entry really covers a draft.
+double ContentOverlap(const TextNormalizer& normalizer, absl::string_view a, absl::string_view b);
 
 class Miner {
  public:

@@ -32,7 +32,8 @@ ABSL_FLAG(std::string, knowledge_base, "", "mine: knowledge base on --server (''
 ABSL_FLAG(bool, submit, true, "mine: with --server, submit the drafts (false: only mark coverage)");
 ABSL_FLAG(bool, strict, false, "mine: stop at the first bad record instead of counting and skipping it");
 ABSL_FLAG(int, min_frequency, 2, "mine: a draft needs questions from at least this many conversations");
-ABSL_FLAG(double, resolution, 1.0, "mine: cluster resolution (> 0): higher splits questions into smaller, tighter clusters, lower merges more");
+ABSL_FLAG(double, resolution, 0.01, "mine: cluster resolution (> 0, typically 0.002-0.05): higher splits questions into smaller, tighter clusters, lower merges more");
+ABSL_FLAG(double, min_similarity, 0.3, "mine: cosine similarity (0-1) two questions need to be linked at all");
 ABSL_FLAG(int, neighbours, 12, "mine: neighbours per question in the similarity graph");
 ABSL_FLAG(int, threads, 2, "mine: threads for the similarity graph");
 ABSL_FLAG(int, max_drafts, 0, "mine: write at most this many drafts, most frequent first (0 = all)");
@@ -168,9 +169,11 @@ int RunMine(const std::vector<std::string>& files) {
   options.min_frequency = absl::GetFlag(FLAGS_min_frequency);
   options.resolution = absl::GetFlag(FLAGS_resolution);
   options.neighbours = absl::GetFlag(FLAGS_neighbours);
+  options.min_similarity = absl::GetFlag(FLAGS_min_similarity);
+  if (!(options.min_similarity >= 0 && options.min_similarity < 1)) return Usage("--min_similarity must be in [0, 1)");
   options.threads = absl::GetFlag(FLAGS_threads);
   if (options.min_frequency < 1) return Usage("--min_frequency must be at least 1");
-  if (!(options.resolution > 0 && options.resolution <= 1000)) return Usage("--resolution must be in (0, 1000]");
+  if (!(options.resolution > 0 && options.resolution <= 10)) return Usage("--resolution must be in (0, 10]");
   if (options.neighbours < 1 || options.neighbours > 200) return Usage("--neighbours must be in 1..200");
   if (options.threads < 1 || options.threads > 64) return Usage("--threads must be in 1..64");
   Miner miner(options, normalizer->get());
@@ -214,7 +217,7 @@ int RunMine(const std::vector<std::string>& files) {
     CoverageOptions coverage;
     coverage.server = server;
     coverage.knowledge_base = absl::GetFlag(FLAGS_knowledge_base);
-    auto covered = MarkCoverage(coverage, drafts);
+    auto covered = MarkCoverage(coverage, **normalizer, drafts);
     if (!covered.ok()) {
       std::cerr << "zhiku-ingest: " << covered.status().message() << "\n";
       return 1;

@@ -1,0 +1,1 @@
+zhiku_test(mining_eval_test mining_eval_test.cc LIBS zhiku_mining_eval nlohmann_json::nlohmann_json)

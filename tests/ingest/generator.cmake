@@ -1,0 +1,1 @@
+zhiku_test(chat_generator_test chat_generator_test.cc LIBS zhiku_chat_generator nlohmann_json::nlohmann_json)
