@@ -376,8 +376,10 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
   // questions. Pairs merge, best gain first, while the gain is positive.
   std::vector<double> affinity(n, 0);
   double total = 0;
+  // Summed in edge order, not hash-map order: the same input must give the
+  // same floating-point sums in every process.
   for (uint32_t d = 0; d < n; ++d) {
-    for (const auto& [o, l] : links[d]) affinity[d] += l.similarity;
+    for (const Edge& e : graph[d]) affinity[d] += links[d].at(e.to).similarity;
     total += affinity[d];
   }
   const double resolution = options.resolution;

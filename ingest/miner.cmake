@@ -6,4 +6,4 @@ target_link_libraries(zhiku_miner PUBLIC zhiku_ingest_reader zhiku_index zhiku_p
 
 add_executable(zhiku-ingest zhiku_ingest.cc)
 target_link_libraries(zhiku-ingest PRIVATE zhiku_miner zhiku_mining_eval zhiku_chat_generator zhiku_service
-  absl::flags absl::flags_parse absl::flags_usage)
+  absl::flags absl::flags_parse absl::flags_usage nlohmann_json::nlohmann_json)

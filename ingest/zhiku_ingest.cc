@@ -15,7 +15,11 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "nlohmann/json.hpp"
 #include "absl/strings/str_format.h"
 #include "index/format.h"
 #include "index/text_normalizer.h"
@@ -41,6 +45,7 @@ ABSL_FLAG(bool, progress, true, "show progress on stderr when it is a terminal")
 ABSL_FLAG(std::string, drafts, "", "eval: drafts JSONL to score");
 ABSL_FLAG(std::string, labels, "", "eval: gold labels JSONL {\"message_id\",\"label\"}");
 ABSL_FLAG(bool, json, false, "eval: print one JSON object instead of a table");
+ABSL_FLAG(std::string, fail_below, "", "eval: METRIC:MIN,... (JSON key names, e.g. nmi:0.66,top50_purity:0.5); exit 4 if a metric is below its floor (top50_duplicate_rate is a ceiling: exit 4 if above)");
 ABSL_FLAG(int, top_drafts, 50, "eval: drafts (by frequency) scored for purity/duplicates/coverage");
 ABSL_FLAG(int, top_labels, 30, "eval: most frequent gold labels checked for coverage");
 ABSL_FLAG(int64_t, messages, 1000000, "generate: lines to write");
@@ -84,7 +89,7 @@ Examples:
   zhiku-ingest eval --drafts=drafts.jsonl --labels=labels.jsonl --json
   zhiku-ingest generate --messages=1000000 --output=big.jsonl data/sample_chats.jsonl
 
-Exit codes: 0 ok, 1 error, 2 usage error.
+Exit codes: 0 ok, 1 error, 2 usage error, 4 eval: a metric misses its --fail_below floor.
 )";
 
 int64_t PeakRssKiB() {
@@ -121,7 +126,30 @@ int RunEval() {
     return 1;
   }
   std::cout << (absl::GetFlag(FLAGS_json) ? MiningScoresToJson(*scores) + "\n" : MiningScoresToTable(*scores));
-  return 0;
+  std::cout.flush();
+  const std::string floors = absl::GetFlag(FLAGS_fail_below);
+  if (floors.empty()) return 0;
+  nlohmann::json values = nlohmann::json::parse(MiningScoresToJson(*scores));
+  int failed = 0;
+  for (absl::string_view item : absl::StrSplit(floors, ',', absl::SkipEmpty())) {
+    std::vector<std::string> parts = absl::StrSplit(item, ':');
+    double floor = 0;
+    if (parts.size() != 2 || !absl::SimpleAtod(parts[1], &floor)) {
+      return Usage(absl::StrCat("--fail_below: \"", item, "\" is not METRIC:NUMBER"));
+    }
+    auto it = values.find(parts[0]);
+    if (it == values.end() || !it->is_number()) {
+      return Usage(absl::StrCat("--fail_below: no metric \"", parts[0], "\"; use a key of eval --json"));
+    }
+    double value = it->get<double>();
+    bool ceiling = absl::EndsWith(parts[0], "_duplicate_rate");
+    if (ceiling ? value > floor : value < floor) {
+      std::cerr << absl::StrFormat("zhiku-ingest eval: %s = %.4f is %s its %s %.4f\n", parts[0], value,
+                                   ceiling ? "above" : "below", ceiling ? "ceiling" : "floor", floor);
+      ++failed;
+    }
+  }
+  return failed > 0 ? 4 : 0;
 }
 
 int RunGenerate(const std::vector<std::string>& sources) {

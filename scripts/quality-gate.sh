@@ -79,6 +79,28 @@ for set in $(awk '!/^#/ && NF {print $1}' "$FLOORS" | sort -u); do
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
   echo "($set: $(( $(date +%s) - start )) s)"
 done
+# FAQ mining: mine each set's chats, score the drafts against its labels.
+MINING_FLOORS="$HERE/mining-floors.txt"
+INGEST="$BUILD_DIR/ingest/zhiku-ingest"
+for set in $(awk '!/^#/ && NF {print $1}' "$MINING_FLOORS" | sort -u); do
+  dir="$DATASETS/$set"
+  if [ ! -f "$dir/chats.jsonl" ] || [ ! -f "$dir/labels.jsonl" ]; then
+    echo "quality gate: $set: chats.jsonl or labels.jsonl missing, mining skipped"
+    continue
+  fi
+  limits=$(awk -v s="$set" '!/^#/ && $1 == s {printf "%s%s:%s", sep, $2, $3; sep=","}' "$MINING_FLOORS")
+  echo "== $set mining (limits: $limits)"
+  start=$(date +%s)
+  "$INGEST" --progress=false --output="$WORK/$set.drafts.jsonl" "$dir/chats.jsonl"
+  if "$INGEST" eval --drafts="$WORK/$set.drafts.jsonl" --labels="$dir/labels.jsonl" --fail_below="$limits"; then
+    :
+  else
+    echo "quality gate: $set mining misses its limits" >&2
+    failed=1
+  fi
+  echo "($set mining: $(( $(date +%s) - start )) s)"
+done
+
 if [ "$failed" -ne 0 ]; then
   echo "quality gate: FAILED" >&2
   exit 1
