@@ -628,20 +628,43 @@ std::vector<Draft> Miner::Impl::Finish() {
         }
       }
       draft.answer = reply_text[rs[chosen_reply].first];
-      int64_t unlike = 0;
+      // Conflict: the replies fall into two substantial groups (leader
+      // grouping at cosine 0.25, most frequent replies lead) whose leaders
+      // share almost nothing (cosine < 0.1). Many one-off replies worded
+      // differently are no conflict.
+      std::vector<size_t> by_count(rs.size());
+      std::iota(by_count.begin(), by_count.end(), 0);
+      std::sort(by_count.begin(), by_count.end(), [&](size_t a, size_t b) {
+        return rs[a].second != rs[b].second ? rs[a].second > rs[b].second : a < b;
+      });
+      std::vector<std::pair<size_t, int64_t>> groups;  // leader, weight
+      for (size_t i : by_count) {
+        bool joined = false;
+        for (auto& [leader, weight] : groups) {
+          if (Dot(rv[i], rv[leader]) >= 0.25f) {
+            weight += rs[i].second;
+            joined = true;
+            break;
+          }
+        }
+        if (!joined) groups.emplace_back(i, rs[i].second);
+      }
+      std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      });
+      bool conflict = groups.size() >= 2 && total >= 4 && groups[1].second >= 2 &&
+                      10 * groups[1].second >= 3 * total && Dot(rv[groups[0].first], rv[groups[1].first]) < 0.1f;
       std::vector<std::pair<int64_t, size_t>> alternatives;
       for (size_t i = 0; i < rs.size(); ++i) {
         if (i == chosen_reply) continue;
-        float sim = Dot(rv[i], rv[chosen_reply]);
-        if (sim < 0.1f) unlike += rs[i].second;
-        if (sim < 0.6f) alternatives.emplace_back(-rs[i].second, i);
+        if (Dot(rv[i], rv[chosen_reply]) < 0.6f) alternatives.emplace_back(-rs[i].second, i);
       }
       std::sort(alternatives.begin(), alternatives.end());
       for (const auto& [neg, i] : alternatives) {
         if (static_cast<int>(draft.answer_alternatives.size()) >= options.max_alternatives) break;
         draft.answer_alternatives.push_back(reply_text[rs[i].first]);
       }
-      draft.conflicting_answers = total >= 4 && 2 * unlike > total;
+      draft.conflicting_answers = conflict;
     }
     drafts.push_back(std::move(draft));
   }

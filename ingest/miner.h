@@ -33,8 +33,9 @@
 // first, skipping near copies of ones already taken; the candidate answer is
 // the agent reply closest to the centroid of the cluster's replies;
 // alternatives are the replies least like it; conflicting_answers is set when
-// at least 4 replies exist and more than half of them share almost no terms
-// with the chosen answer (cosine < 0.1). Agent sentences found in the
+// the replies fall into two substantial groups (the second holding at least
+// 2 replies and 30% of them; groups by cosine >= 0.25 to a group's most
+// frequent reply) whose leading replies share almost no terms (cosine < 0.1). Agent sentences found in the
 // replies of many clusters (openers, "anything else?", sign-offs: at least 3
 // clusters and 1% of those with replies) are cut from replies first.
 #ifndef ZHIKU_INGEST_MINER_H_

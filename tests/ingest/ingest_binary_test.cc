@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,6 +76,15 @@ TEST(IngestBinaryTest, CountsBadRecordsAndWritesDrafts) {
   ASSERT_EQ(drafts->size(), 2u);
   EXPECT_EQ((*drafts)[0].frequency, 3);
   EXPECT_THAT((*drafts)[0].answer, HasSubstr("Settings"));
+
+  // Another process, same bytes (nothing depends on hash-map order).
+  IngestRun again = Ingest("--output=" + dir.Sub("again.jsonl") + " " + dir.Sub("log.jsonl"));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(slurp(dir.Sub("drafts.jsonl")), slurp(dir.Sub("again.jsonl")));
 
   IngestRun strict = Ingest("--strict --output=" + dir.Sub("strict.jsonl") + " " + dir.Sub("log.jsonl"));
   EXPECT_EQ(strict.exit_code, 1);

@@ -163,12 +163,15 @@ TEST_F(MinerTest, DisagreeingAgentsAreFlagged) {
   const std::vector<std::string> qs = {"can I return a used item", "can i return used items?", "return a used item",
                                        "is it possible to return a used item", "can I return an item I used",
                                        "can I still return a used item"};
-  const std::vector<std::string> yes = {"Yes, used items can be returned within 30 days for store credit.",
-                                        "Yes, used items can be returned within 30 days for store credit."};
-  const std::vector<std::string> no = {"Unfortunately opened products are excluded from our policy, sorry.",
-                                       "We cannot accept anything that has been worn or opened at all.",
-                                       "Sadly that is never allowed once packaging was removed.",
-                                       "Nope, hygiene rules forbid it for any unsealed goods."};
+  // Two agents send customers to the returns page, four others say it is
+  // impossible: two groups of replies with nothing in common. (The check is
+  // lexical: a bare negation of the same words is not seen.)
+  const std::vector<std::string> yes = {"Yes, open Orders, pick the item and press Return within 30 days.",
+                                        "Yes: open Orders, pick the item, press Return (30 days)."};
+  const std::vector<std::string> no = {"Sorry, hygiene rules forbid taking back worn goods.",
+                                       "Hygiene rules forbid taking back worn goods, sorry.",
+                                       "Unfortunately hygiene rules forbid taking worn goods back.",
+                                       "Hygiene rules forbid it for worn goods."};
   for (int i = 0; i < 6; ++i) Ask(miner, i, qs[i], i < 2 ? yes[i] : no[i - 2]);
   std::vector<Draft> drafts = miner.Finish();
   const Draft* d = DraftOf(drafts, "c2-2");  // return a used item
