@@ -5,6 +5,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 server_bin="$build_dir/tools/zhiku-server"
 ctl_bin="$build_dir/tools/zhikuctl"
 sample="$root/data/sample_kb.jsonl"
+sample_chats="$root/data/sample_chats.jsonl"
 for f in "$server_bin" "$ctl_bin"; do
   if [ ! -x "$f" ]; then
     echo "$script_name: $f not found; build first (make build, or cmake --build $build_dir)" >&2

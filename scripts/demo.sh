@@ -132,6 +132,14 @@ heading "Why an entry ranked where it did: search --explain"
 echo "\$ zhikuctl search 钱什么时候退回来 --page_size 2 --explain"
 ctl search 钱什么时候退回来 --page_size 2 --explain
 
+heading "Mining FAQ drafts from $(basename "$sample_chats"): zhiku-ingest --server"
+echo "\$ zhiku-ingest --server=$listen --output=drafts.jsonl $(basename "$sample_chats")"
+"$build_dir/ingest/zhiku-ingest" --progress=false --server="$listen" --output="$work/drafts.jsonl" "$sample_chats" \
+  || fail_with_log "zhiku-ingest failed"
+echo
+echo "\$ zhikuctl drafts list --limit 5"
+ctl drafts list --limit 5
+
 heading "Stopping zhiku-server (SIGTERM)"
 kill -TERM "$server_pid"
 status=0
