@@ -437,6 +437,58 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
     while (parent[r] != r) r = parent[r];
     root[d] = r;
   }
+
+  // Refinement: greedy merging never undoes a merge, so a text that joined
+  // a cluster early may fit another better once both have grown. Texts move,
+  // in id order, to the neighbouring cluster where they gain most under the
+  // same objective, for a few passes or until none moves.
+  std::vector<double> node_affinity(n, 0);
+  for (uint32_t d = 0; d < n; ++d) {
+    for (const Edge& e : graph[d]) node_affinity[d] += std::sqrt(double(texts[d].count) * double(texts[e.to].count)) * e.similarity;
+  }
+  std::vector<double> cluster_affinity(n, 0);
+  for (uint32_t d = 0; d < n; ++d) cluster_affinity[root[d]] += node_affinity[d];
+  for (int pass = 0; pass < options.refine_passes; ++pass) {
+    int64_t moved = 0;
+    for (uint32_t d = 0; d < n; ++d) {
+      if (graph[d].empty()) continue;
+      std::vector<std::pair<uint32_t, double>> mass;  // cluster -> link mass from d
+      for (const Edge& e : graph[d]) {
+        double w = std::sqrt(double(texts[d].count) * double(texts[e.to].count)) * e.similarity;
+        uint32_t c = root[e.to];
+        auto it = std::find_if(mass.begin(), mass.end(), [c](const auto& m) { return m.first == c; });
+        if (it == mass.end()) {
+          mass.emplace_back(c, w);
+        } else {
+          it->second += w;
+        }
+      }
+      const uint32_t own = root[d];
+      auto gain = [&](uint32_t c, double link) {
+        double others = cluster_affinity[c] - (c == own ? node_affinity[d] : 0);
+        return link - resolution * node_affinity[d] * others / std::max(1e-9, mean_affinity);
+      };
+      double own_link = 0;
+      for (const auto& [c, link] : mass) {
+        if (c == own) own_link = link;
+      }
+      double best_gain = gain(own, own_link);
+      uint32_t best = own;
+      for (const auto& [c, link] : mass) {
+        double g = gain(c, link);
+        if (g > best_gain + 1e-12 || (g == best_gain && c < best && c != own && best != own)) {
+          best_gain = g;
+          best = c;
+        }
+      }
+      if (best == own) continue;
+      cluster_affinity[own] -= node_affinity[d];
+      cluster_affinity[best] += node_affinity[d];
+      root[d] = best;
+      ++moved;
+    }
+    if (moved == 0) break;
+  }
   return root;
 }
 

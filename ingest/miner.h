@@ -23,7 +23,10 @@
 //      l(a,b) - resolution * d(a) * d(b) / mean(d), with l the similarity
 //      mass between them and d a cluster's total (modularity with a
 //      resolution that grows with the log, so that tightness does not
-//      depend on the log's size). Ties break on cluster
+//      depend on the log's size).
+//   5. Refinement (`refine_passes`): each text, in id order, moves to the
+//      neighbouring cluster where it gains most under the same objective;
+//      greedy merging alone never undoes an early merge. Ties break on cluster
 //      ids, so the
 //      result depends only on the input and the options.
 //
@@ -60,6 +63,7 @@ struct MinerOptions {
   int neighbours = 12;            // k of the k-NN graph
   double resolution = 0.01;       // higher = smaller, tighter clusters (see step 4)
   double min_similarity = 0.3;    // weaker neighbours are not graph edges
+  int refine_passes = 1;          // local-moving passes after agglomeration (step 5)
   int min_frequency = 2;          // a draft needs this many conversations
   int max_variants = 20;
   int max_alternatives = 5;

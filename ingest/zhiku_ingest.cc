@@ -38,6 +38,7 @@ ABSL_FLAG(bool, strict, false, "mine: stop at the first bad record instead of co
 ABSL_FLAG(int, min_frequency, 2, "mine: a draft needs questions from at least this many conversations");
 ABSL_FLAG(double, resolution, 0.01, "mine: cluster resolution (> 0, typically 0.002-0.05): higher splits questions into smaller, tighter clusters, lower merges more");
 ABSL_FLAG(double, min_similarity, 0.3, "mine: cosine similarity (0-1) two questions need to be linked at all");
+ABSL_FLAG(int, refine_passes, 1, "mine: passes moving single questions to the cluster they fit best after clustering (0 = off)");
 ABSL_FLAG(int, neighbours, 12, "mine: neighbours per question in the similarity graph");
 ABSL_FLAG(int, threads, 2, "mine: threads for the similarity graph");
 ABSL_FLAG(int, max_drafts, 0, "mine: write at most this many drafts, most frequent first (0 = all)");
@@ -198,6 +199,8 @@ int RunMine(const std::vector<std::string>& files) {
   options.resolution = absl::GetFlag(FLAGS_resolution);
   options.neighbours = absl::GetFlag(FLAGS_neighbours);
   options.min_similarity = absl::GetFlag(FLAGS_min_similarity);
+  options.refine_passes = absl::GetFlag(FLAGS_refine_passes);
+  if (options.refine_passes < 0 || options.refine_passes > 100) return Usage("--refine_passes must be in 0..100");
   if (!(options.min_similarity >= 0 && options.min_similarity < 1)) return Usage("--min_similarity must be in [0, 1)");
   options.threads = absl::GetFlag(FLAGS_threads);
   if (options.min_frequency < 1) return Usage("--min_frequency must be at least 1");
