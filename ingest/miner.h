@@ -67,7 +67,10 @@ struct MinerOptions {
   int min_frequency = 2;          // a draft needs this many conversations
   int max_variants = 20;
   int max_alternatives = 5;
-  int max_evidence = 1000;        // message ids kept per draft (frequency counts all)
+  // Message and conversation ids kept per draft (frequency counts all). The
+  // server stores frequency as the number of distinct conversation ids it
+  // holds, so this matches its per-draft limit (RequestLimits).
+  int max_evidence = 100000;
   int64_t max_postings = 2000;    // terms in more texts are not candidate sources
   int threads = 2;
 };
