@@ -69,8 +69,9 @@ struct MinerOptions {
   int max_alternatives = 5;
   // Message and conversation ids kept per draft (frequency counts all). The
   // server stores frequency as the number of distinct conversation ids it
-  // holds, so this matches its per-draft limit (RequestLimits).
-  int max_evidence = 100000;
+  // holds, so a smaller cap would shrink hot drafts there; 50,000 of each
+  // keeps one draft well inside a 4 MiB SubmitDrafts call.
+  int max_evidence = 50000;
   int64_t max_postings = 2000;    // terms in more texts are not candidate sources
   int threads = 2;
 };
