@@ -339,24 +339,17 @@ std::vector<std::vector<Edge>> Miner::Impl::NeighbourGraph(const std::vector<Spa
 
 std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edge>>& graph) {
   const uint32_t n = static_cast<uint32_t>(graph.size());
-  // Per cluster: to each neighbouring cluster, the weighted sum of edge
-  // similarities and the sum of the weights (products of text counts).
-  struct Link {
-    double similarity = 0;
-    double weight = 0;
+  // An edge's similarity mass: its similarity weighted by the geometric mean
+  // of the two texts' counts, so a question asked 50 times pulls harder.
+  auto mass_of = [&](uint32_t d, const Edge& e) {
+    return std::sqrt(double(texts[d].count) * double(texts[e.to].count)) * e.similarity;
   };
-  std::vector<absl::flat_hash_map<uint32_t, Link>> links(n);
+  // Per cluster: the similarity mass to each neighbouring cluster.
+  std::vector<absl::flat_hash_map<uint32_t, double>> links(n);
   std::vector<uint32_t> parent(n);
   std::iota(parent.begin(), parent.end(), 0);
-  std::vector<int64_t> size(n);
-  for (uint32_t d = 0; d < n; ++d) size[d] = texts[d].count;
   for (uint32_t d = 0; d < n; ++d) {
-    for (const Edge& e : graph[d]) {
-      double w = std::sqrt(double(texts[d].count) * double(texts[e.to].count));
-      Link& l = links[d][e.to];
-      l.similarity += w * e.similarity;
-      l.weight += w;
-    }
+    for (const Edge& e : graph[d]) links[d][e.to] += mass_of(d, e);
   }
   struct Candidate {
     double score;
@@ -379,14 +372,15 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
   // Summed in edge order, not hash-map order: the same input must give the
   // same floating-point sums in every process.
   for (uint32_t d = 0; d < n; ++d) {
-    for (const Edge& e : graph[d]) affinity[d] += links[d].at(e.to).similarity;
+    for (const Edge& e : graph[d]) affinity[d] += links[d].at(e.to);
     total += affinity[d];
   }
+  // Each text's own mass, kept for the refinement below.
+  const std::vector<double> node_affinity = affinity;
   const double resolution = options.resolution;
   const double mean_affinity = total / std::max<uint32_t>(1, n);
   auto score_of = [&](uint32_t a, uint32_t b) {
-    const Link& l = links[a].at(b);
-    return l.similarity - resolution * affinity[a] * affinity[b] / std::max(1e-9, mean_affinity);
+    return links[a].at(b) - resolution * affinity[a] * affinity[b] / std::max(1e-9, mean_affinity);
   };
   std::priority_queue<Candidate> heap;
   auto push = [&](uint32_t a, uint32_t b) {
@@ -396,7 +390,7 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
     heap.push({score, a, b});
   };
   for (uint32_t d = 0; d < n; ++d) {
-    for (const auto& [o, l] : links[d]) {
+    for (const auto& [o, mass] : links[d]) {
       if (d < o) push(d, o);
     }
   }
@@ -412,24 +406,19 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
     uint32_t keep = c.a, gone = c.b;
     if (links[keep].size() < links[gone].size()) std::swap(keep, gone);
     parent[gone] = keep;
-    size[keep] += size[gone];
     affinity[keep] += affinity[gone];
     links[keep].erase(gone);
-    for (const auto& [o, l] : links[gone]) {
+    for (const auto& [o, mass] : links[gone]) {
       if (o == keep) continue;
-      Link& mine = links[keep][o];
-      mine.similarity += l.similarity;
-      mine.weight += l.weight;
+      double& mine = links[keep][o];
+      mine += mass;
       auto& theirs = links[o];
       theirs.erase(gone);
       theirs[keep] = mine;
     }
     links[gone].clear();
     links[gone].rehash(0);
-    for (const auto& [o, l] : links[keep]) {
-      (void)l;
-      push(keep, o);
-    }
+    for (const auto& [o, mass] : links[keep]) push(keep, o);
   }
   std::vector<uint32_t> root(n);
   for (uint32_t d = 0; d < n; ++d) {
@@ -442,10 +431,6 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
   // a cluster early may fit another better once both have grown. Texts move,
   // in id order, to the neighbouring cluster where they gain most under the
   // same objective, for a few passes or until none moves.
-  std::vector<double> node_affinity(n, 0);
-  for (uint32_t d = 0; d < n; ++d) {
-    for (const Edge& e : graph[d]) node_affinity[d] += std::sqrt(double(texts[d].count) * double(texts[e.to].count)) * e.similarity;
-  }
   std::vector<double> cluster_affinity(n, 0);
   for (uint32_t d = 0; d < n; ++d) cluster_affinity[root[d]] += node_affinity[d];
   for (int pass = 0; pass < options.refine_passes; ++pass) {
@@ -454,7 +439,7 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
       if (graph[d].empty()) continue;
       std::vector<std::pair<uint32_t, double>> mass;  // cluster -> link mass from d
       for (const Edge& e : graph[d]) {
-        double w = std::sqrt(double(texts[d].count) * double(texts[e.to].count)) * e.similarity;
+        double w = mass_of(d, e);
         uint32_t c = root[e.to];
         auto it = std::find_if(mass.begin(), mass.end(), [c](const auto& m) { return m.first == c; });
         if (it == mass.end()) {

@@ -1723,6 +1723,23 @@ int RunDelete(Invocation& c) {
   return kExitOk;
 }
 
+// The last line of a paged listing: a count in text mode and, when a next page
+// exists, how to fetch it. In JSON mode only the token is printed, as its own
+// object, so every line stays one JSON value.
+void PrintListFooter(Invocation& c, int64_t count, const char* one, const char* many,
+                     const std::string& next_token) {
+  if (c.json()) {
+    if (next_token.empty()) return;
+    Json j;
+    j["next_page_token"] = next_token;
+    c.out() << DumpJson(j) << "\n";
+    return;
+  }
+  c.out() << count << " " << (count == 1 ? one : many);
+  if (!next_token.empty()) c.out() << "; next page: --page_token=" << next_token;
+  c.out() << "\n";
+}
+
 int RunList(Invocation& c) {
   if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
   v1::ListEntriesRequest request;
@@ -1762,19 +1779,7 @@ int RunList(Invocation& c) {
     if (response.entries().empty()) break;  // a server bug; do not spin
     request.set_page_token(next_token);
   }
-  if (c.json()) {
-    if (!all && !next_token.empty()) {
-      Json j;
-      j["next_page_token"] = next_token;
-      c.out() << DumpJson(j) << "\n";
-    }
-  } else {
-    c.out() << count << (count == 1 ? " entry" : " entries");
-    if (!all && !next_token.empty()) {
-      c.out() << "; next page: --page_token=" << next_token;
-    }
-    c.out() << "\n";
-  }
+  PrintListFooter(c, count, "entry", "entries", all ? "" : next_token);
   return kExitOk;
 }
 
@@ -2556,17 +2561,7 @@ int RunDraftsList(Invocation& c) {
     if (!all || next_token.empty() || response.drafts().empty()) break;
     request.set_page_token(next_token);
   }
-  if (c.json()) {
-    if (!all && !next_token.empty()) {
-      Json j;
-      j["next_page_token"] = next_token;
-      c.out() << DumpJson(j) << "\n";
-    }
-  } else {
-    c.out() << count << (count == 1 ? " draft" : " drafts");
-    if (!all && !next_token.empty()) c.out() << "; next page: --page_token=" << next_token;
-    c.out() << "\n";
-  }
+  PrintListFooter(c, count, "draft", "drafts", all ? "" : next_token);
   return kExitOk;
 }
 
