@@ -844,6 +844,28 @@ absl::StatusOr<SearchResult> KnowledgeBase::Search(const SearchRequest& request)
   return result;
 }
 
+absl::StatusOr<KnowledgeBase::Embeddings> KnowledgeBase::Embed(const std::vector<std::string>& texts) const {
+  std::shared_ptr<const Snapshot> snapshot = impl_->Current();
+  const VectorLeg* leg = snapshot->vectors.get();
+  if (leg == nullptr || leg->embedder() == nullptr) {
+    std::string why = snapshot->vector_note.empty() ? "this knowledge base has no embedding model"
+                                                    : snapshot->vector_note;
+    if (leg != nullptr) why = "this knowledge base searches its entries' own vectors and has no embedding model";
+    return absl::FailedPreconditionError(
+        absl::StrCat("no embedding model to embed with (", why,
+                     "); wait for training with `zhikuctl status --wait_model 60s`"));
+  }
+  Embeddings out;
+  out.dim = leg->embedder()->dim();
+  out.model_version = snapshot->model_version;
+  out.vectors.reserve(texts.size());
+  for (const std::string& text : texts) {
+    ZHIKU_ASSIGN_OR_RETURN(std::vector<float> v, leg->EmbedQuery(impl_->normalizer->Normalize(text)));
+    out.vectors.push_back(std::move(v));
+  }
+  return out;
+}
+
 absl::StatusOr<AnswerResult> KnowledgeBase::Answer(const AnswerRequest& request) const {
   const TextNormalizer& normalizer = *impl_->normalizer;
   AnswerResult result;

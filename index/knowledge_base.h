@@ -220,6 +220,17 @@ class KnowledgeBase {
   // queries and chit-chat hand off without retrieval. Errors as Search, and
   // InvalidArgument for a query vector the knowledge base cannot use.
   absl::StatusOr<AnswerResult> Answer(const AnswerRequest& request) const;
+  // The current embedding model's vectors of raw texts (normalised here as
+  // queries are): `dim` floats per text, L2-normalised, or an empty vector for
+  // a text the model knows no term of. FailedPrecondition, saying why, when
+  // there is no model (not trained yet, semantic search off, or an entries'-
+  // own-vectors knowledge base); Internal on a model error.
+  struct Embeddings {
+    int dim = 0;
+    int64_t model_version = 0;
+    std::vector<std::vector<float>> vectors;
+  };
+  absl::StatusOr<Embeddings> Embed(const std::vector<std::string>& texts) const;
   // The calibration Answer currently uses (null before the first training).
   std::shared_ptr<const AnswerCalibration> Calibration() const;
 

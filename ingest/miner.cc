@@ -11,9 +11,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "index/sha256.h"
 #include "index/tokenizer.h"
+#include "index/vector_index.h"
 
 namespace zhiku {
 namespace {
@@ -197,6 +199,21 @@ struct Edge {
   float similarity;
 };
 
+// Dense embeddings of the distinct texts, row d of `values` for text d when
+// has[d]; dim 0 = none.
+struct DenseVectors {
+  int dim = 0;
+  std::vector<float> values;
+  std::vector<bool> has;
+  const float* row(uint32_t d) const { return values.data() + size_t{d} * dim; }
+};
+
+float DenseDot(const float* a, const float* b, int dim) {
+  float sum = 0;
+  for (int i = 0; i < dim; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
 }  // namespace
 
 struct Miner::Impl {
@@ -205,6 +222,7 @@ struct Miner::Impl {
   PiiMasker masker;
   QuestionExtractor extractor;
   MinerStats stats;
+  TextEmbedder embedder;
 
   std::vector<Question> questions;
   std::vector<DistinctText> texts;
@@ -225,7 +243,9 @@ struct Miner::Impl {
 
   void Add(const ChatMessage& m);
   std::vector<Draft> Finish();
-  std::vector<std::vector<Edge>> NeighbourGraph(const std::vector<SparseVector>& vectors, const Vectorizer& vz);
+  DenseVectors Embed();
+  std::vector<std::vector<Edge>> NeighbourGraph(const std::vector<SparseVector>& vectors, const Vectorizer& vz,
+                                                const DenseVectors& dense);
   std::vector<uint32_t> Agglomerate(const std::vector<std::vector<Edge>>& graph);
 };
 
@@ -271,8 +291,53 @@ void Miner::Impl::Add(const ChatMessage& m) {
   }
 }
 
+DenseVectors Miner::Impl::Embed() {
+  DenseVectors dense;
+  if (!embedder || options.embedding_weight <= 0 || texts.empty()) return dense;
+  const size_t n = texts.size();
+  const size_t batch = static_cast<size_t>(std::max(1, options.embed_batch));
+  dense.has.assign(n, false);
+  std::vector<std::string> chunk;
+  for (size_t begin = 0; begin < n; begin += batch) {
+    chunk.clear();
+    for (size_t d = begin; d < std::min(n, begin + batch); ++d) chunk.push_back(texts[d].normalized);
+    absl::StatusOr<std::vector<std::vector<float>>> got = embedder(chunk);
+    std::string problem;
+    if (!got.ok()) {
+      problem = std::string(got.status().message());
+    } else if (got->size() != chunk.size()) {
+      problem = absl::StrCat("the embedder returned ", got->size(), " vectors for ", chunk.size(), " texts");
+    }
+    for (size_t i = 0; problem.empty() && i < chunk.size(); ++i) {
+      const std::vector<float>& v = (*got)[i];
+      if (v.empty()) continue;
+      if (dense.dim == 0) {
+        dense.dim = static_cast<int>(v.size());
+        dense.values.assign(n * v.size(), 0.0f);
+      }
+      if (static_cast<int>(v.size()) != dense.dim) {
+        problem = absl::StrCat("the embedder returned vectors of ", dense.dim, " and ", v.size(), " dimensions");
+        break;
+      }
+      std::copy(v.begin(), v.end(), dense.values.begin() + (begin + i) * dense.dim);
+      dense.has[begin + i] = true;
+    }
+    if (!problem.empty()) {
+      stats.embedding_note = absl::StrCat(problem, "; clustered by TF-IDF alone");
+      return DenseVectors();
+    }
+  }
+  stats.embedded_texts = std::count(dense.has.begin(), dense.has.end(), true);
+  stats.embedding_dim = dense.dim;
+  if (stats.embedded_texts == 0) {
+    stats.embedding_note = "the embedding model knows no word of these texts; clustered by TF-IDF alone";
+    return DenseVectors();
+  }
+  return dense;
+}
+
 std::vector<std::vector<Edge>> Miner::Impl::NeighbourGraph(const std::vector<SparseVector>& vectors,
-                                                           const Vectorizer& vz) {
+                                                           const Vectorizer& vz, const DenseVectors& dense) {
   const size_t n = vectors.size();
   // Inverted index of the terms rare enough to generate candidates.
   std::vector<std::vector<std::pair<uint32_t, float>>> postings(vz.term_count());
@@ -282,6 +347,34 @@ std::vector<std::vector<Edge>> Miner::Impl::NeighbourGraph(const std::vector<Spa
     }
   }
   const int k = std::max(1, options.neighbours);
+  // The embedded texts in a FAISS index (exact while small, an inverted file
+  // above 20,000: exact search of every text against every other would be
+  // quadratic); each text's 4k nearest by embedding become candidates too.
+  std::unique_ptr<VectorIndex> dense_index;
+  const float w_dense = static_cast<float>(std::clamp(options.embedding_weight, 0.0, 1.0));
+  if (dense.dim > 0) {
+    std::vector<float> rows;
+    std::vector<int64_t> labels;
+    for (uint32_t d = 0; d < n; ++d) {
+      if (!dense.has[d]) continue;
+      rows.insert(rows.end(), dense.row(d), dense.row(d) + dense.dim);
+      labels.push_back(d);
+    }
+    VectorIndexBuildOptions build;
+    build.exact_max = 20000;
+    absl::StatusOr<std::unique_ptr<VectorIndex>> built =
+        VectorIndex::Build(rows.data(), labels.data(), labels.size(), dense.dim, build);
+    if (built.ok()) {
+      dense_index = *std::move(built);
+    } else {
+      stats.embedding_note = absl::StrCat("vector index: ", built.status().message(), "; clustered by TF-IDF alone");
+    }
+  }
+  auto similarity = [&](uint32_t a, uint32_t b) {
+    float sparse = Dot(vectors[a], vectors[b]);
+    if (dense_index == nullptr || !dense.has[a] || !dense.has[b]) return sparse;
+    return w_dense * DenseDot(dense.row(a), dense.row(b), dense.dim) + (1 - w_dense) * sparse;
+  };
   std::vector<std::vector<Edge>> knn(n);
   auto work = [&](size_t begin, size_t step) {
     std::vector<float> acc(n, 0);
@@ -307,7 +400,19 @@ std::vector<std::vector<Edge>> Miner::Impl::NeighbourGraph(const std::vector<Spa
       auto by_score = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; };
       std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(), by_score);
       candidates.resize(keep);
-      for (auto& [score, o] : candidates) score = Dot(vectors[d], vectors[o]);
+      if (dense_index != nullptr && dense.has[d]) {
+        absl::StatusOr<std::vector<VectorHit>> near = dense_index->Search(dense.row(d), 4 * k + 1);
+        if (near.ok()) {
+          for (const VectorHit& hit : *near) {
+            uint32_t o = static_cast<uint32_t>(hit.label);
+            if (o == d) continue;
+            if (std::none_of(candidates.begin(), candidates.end(), [o](const auto& c) { return c.second == o; })) {
+              candidates.emplace_back(0.0f, o);
+            }
+          }
+        }
+      }
+      for (auto& [score, o] : candidates) score = similarity(static_cast<uint32_t>(d), o);
       std::sort(candidates.begin(), candidates.end(), by_score);
       for (size_t i = 0; i < candidates.size() && static_cast<int>(i) < k; ++i) {
         if (candidates[i].first < options.min_similarity) break;
@@ -498,7 +603,7 @@ std::vector<Draft> Miner::Impl::Finish() {
   terms.clear();
   terms.shrink_to_fit();
 
-  std::vector<std::vector<Edge>> graph = NeighbourGraph(vectors, vz);
+  std::vector<std::vector<Edge>> graph = NeighbourGraph(vectors, vz, Embed());
   std::vector<uint32_t> root = Agglomerate(graph);
 
   // Members of each cluster, and the questions of each text.
@@ -736,6 +841,8 @@ Miner::Miner(const MinerOptions& options, const TextNormalizer* normalizer) : im
 Miner::~Miner() = default;
 
 void Miner::Add(const ChatMessage& message) { impl_->Add(message); }
+
+void Miner::SetEmbedder(TextEmbedder embedder) { impl_->embedder = std::move(embedder); }
 
 std::vector<Draft> Miner::Finish() { return impl_->Finish(); }
 

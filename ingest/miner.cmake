@@ -1,6 +1,6 @@
 # Clustering questions into drafts, coverage against a running server, and
 # the zhiku-ingest command line.
-add_library(zhiku_miner miner.cc coverage.cc)
+add_library(zhiku_miner miner.cc coverage.cc server_embedder.cc)
 target_include_directories(zhiku_miner PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(zhiku_miner PUBLIC zhiku_ingest_reader zhiku_index zhiku_proto gRPC::grpc++ absl::time)
 

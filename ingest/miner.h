@@ -46,11 +46,13 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "index/chat_message.h"
 #include "index/draft.h"
 #include "index/pii_masker.h"
@@ -74,7 +76,21 @@ struct MinerOptions {
   int max_evidence = 50000;
   int64_t max_postings = 2000;    // terms in more texts are not candidate sources
   int threads = 2;
+  // With an embedder (Miner::SetEmbedder) the similarity of two texts is
+  //   embedding_weight * cosine(embeddings) + (1 - embedding_weight) * cosine(TF-IDF)
+  // (TF-IDF alone when either text has no embedding), and each text's
+  // nearest texts by embedding join its graph candidates, so paraphrases
+  // that share no word can meet. 0 = do not embed.
+  double embedding_weight = 0.7;
+  int embed_batch = 1000;         // texts per embedder call
 };
+
+// Embeds normalised texts: one vector per text, in order, all of one
+// dimension and L2-normalised, or an empty vector for a text the model knows
+// nothing of. Called from Finish() with at most MinerOptions::embed_batch
+// texts at a time.
+using TextEmbedder =
+    std::function<absl::StatusOr<std::vector<std::vector<float>>>(const std::vector<std::string>& normalized)>;
 
 struct MinerStats {
   int64_t messages = 0;            // messages seen
@@ -88,6 +104,12 @@ struct MinerStats {
   int64_t clusters = 0;             // with two or more distinct texts or conversations
   int64_t drafts = 0;
   int64_t questions_in_drafts = 0;
+  // Texts clustered with an embedding, its dimension, and what happened
+  // when an embedder was set but could not be used (the miner then
+  // clusters by TF-IDF alone).
+  int64_t embedded_texts = 0;
+  int embedding_dim = 0;
+  std::string embedding_note;
 };
 
 // Dice overlap of the content terms (index terms without function words)
@@ -100,6 +122,10 @@ class Miner {
   // `normalizer` is borrowed and must outlive the miner.
   Miner(const MinerOptions& options, const TextNormalizer* normalizer);
   ~Miner();
+
+  // Clusters with dense embeddings as well as TF-IDF (see
+  // MinerOptions::embedding_weight). Set before Finish().
+  void SetEmbedder(TextEmbedder embedder);
 
   // Feeds one message, in log order (conversations may interleave).
   void Add(const ChatMessage& message);

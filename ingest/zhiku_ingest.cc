@@ -27,6 +27,7 @@
 #include "ingest/coverage.h"
 #include "ingest/log_reader.h"
 #include "ingest/miner.h"
+#include "ingest/server_embedder.h"
 #include "ingest/mining_eval.h"
 #include "service/draft_client.h"
 
@@ -39,6 +40,7 @@ ABSL_FLAG(int, min_frequency, 2, "mine: a draft needs questions from at least th
 ABSL_FLAG(double, resolution, 0.01, "mine: cluster resolution (> 0, typically 0.002-0.05): higher splits questions into smaller, tighter clusters, lower merges more");
 ABSL_FLAG(double, min_similarity, 0.3, "mine: cosine similarity (0-1) two questions need to be linked at all");
 ABSL_FLAG(int, refine_passes, 1, "mine: passes moving single questions to the cluster they fit best after clustering (0 = off)");
+ABSL_FLAG(double, embedding_weight, 0.7, "mine: with --server, weight (0-1) of the server's embedding model (SearchService.Embed) in question similarity, the rest TF-IDF; 0 = TF-IDF only, as without --server");
 ABSL_FLAG(int, neighbours, 12, "mine: neighbours per question in the similarity graph");
 ABSL_FLAG(int, threads, 2, "mine: threads for the similarity graph");
 ABSL_FLAG(int, max_drafts, 0, "mine: write at most this many drafts, most frequent first (0 = all)");
@@ -79,7 +81,10 @@ conversations becomes a draft: representative question, variants, the most
 central agent reply as candidate answer, alternatives, conflicting_answers,
 frequency, evidence, first/last seen and trend.
 
-With --server, each draft is asked to the KB (Answer RPC): drafts it already
+With --server, questions are also compared by the server's embedding model
+(SearchService.Embed, --embedding_weight; paraphrases sharing no word can
+then meet; TF-IDF alone while the server has no model, said in the summary),
+and each draft is asked to the KB (Answer RPC): drafts it already
 answers get covered_by = that entry (add the phrasings as variants there);
 then the drafts are submitted to DraftService, which merges them into the
 drafts of earlier runs (counts add up, rejected drafts stay rejected).
@@ -203,11 +208,20 @@ int RunMine(const std::vector<std::string>& files) {
   if (options.refine_passes < 0 || options.refine_passes > 100) return Usage("--refine_passes must be in 0..100");
   if (!(options.min_similarity >= 0 && options.min_similarity < 1)) return Usage("--min_similarity must be in [0, 1)");
   options.threads = absl::GetFlag(FLAGS_threads);
+  options.embedding_weight = absl::GetFlag(FLAGS_embedding_weight);
+  if (!(options.embedding_weight >= 0 && options.embedding_weight <= 1)) return Usage("--embedding_weight must be in [0, 1]");
   if (options.min_frequency < 1) return Usage("--min_frequency must be at least 1");
   if (!(options.resolution > 0 && options.resolution <= 10)) return Usage("--resolution must be in (0, 10]");
   if (options.neighbours < 1 || options.neighbours > 200) return Usage("--neighbours must be in 1..200");
   if (options.threads < 1 || options.threads > 64) return Usage("--threads must be in 1..64");
   Miner miner(options, normalizer->get());
+  const std::string server = absl::GetFlag(FLAGS_server);
+  if (!server.empty() && options.embedding_weight > 0) {
+    ServerEmbedderOptions embed;
+    embed.server = server;
+    embed.knowledge_base = absl::GetFlag(FLAGS_knowledge_base);
+    miner.SetEmbedder(ServerEmbedder(embed));
+  }
 
   const bool tty = absl::GetFlag(FLAGS_progress) && isatty(STDERR_FILENO);
   ReaderOptions reader;
@@ -243,7 +257,6 @@ int RunMine(const std::vector<std::string>& files) {
   double mine_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::string coverage_line, submit_line;
-  const std::string server = absl::GetFlag(FLAGS_server);
   if (!server.empty()) {
     CoverageOptions coverage;
     coverage.server = server;
@@ -319,6 +332,12 @@ int RunMine(const std::vector<std::string>& files) {
   }
   if (masked_total == 0) e << "nothing";
   e << "\n";
+  if (s.embedded_texts > 0) {
+    e << "embeddings          " << WithThousands(s.embedded_texts) << " of " << WithThousands(s.distinct_questions)
+      << " distinct questions embedded by " << server << " (dim " << s.embedding_dim << ", weight "
+      << options.embedding_weight << ")\n";
+  }
+  if (!s.embedding_note.empty()) e << "embeddings          not used: " << s.embedding_note << "\n";
   e << "clusters            " << WithThousands(s.clusters) << "; drafts written " << WithThousands(drafts.size())
     << " (min frequency " << options.min_frequency << ") to " << (output == "-" ? "stdout" : output) << "\n";
   if (!coverage_line.empty()) e << "coverage            " << coverage_line << "\n";

@@ -131,6 +131,21 @@ grpc::Status SearchServiceImpl::Answer(grpc::ServerContext* context, const v1::A
   return ToGrpcStatus(DoAnswer(*kb_, limits_, context, *request, response));
 }
 
+grpc::Status SearchServiceImpl::Embed(grpc::ServerContext* context, const v1::EmbedRequest* request,
+                                      v1::EmbedResponse* response) {
+  if (absl::Status valid = ValidateEmbedRequest(*request, limits_); !valid.ok()) return ToGrpcStatus(valid);
+  if (absl::Status alive = CheckCallAlive(context); !alive.ok()) return ToGrpcStatus(alive);
+  std::vector<std::string> texts(request->texts().begin(), request->texts().end());
+  absl::StatusOr<KnowledgeBase::Embeddings> embedded = kb_->Embed(texts);
+  if (!embedded.ok()) return ToGrpcStatus(embedded.status());
+  response->set_dim(embedded->dim);
+  response->set_model_version(embedded->model_version);
+  for (const std::vector<float>& v : embedded->vectors) {
+    response->add_embeddings()->mutable_values()->Assign(v.begin(), v.end());
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status SearchServiceImpl::Suggest(grpc::ServerContext* context, const v1::SuggestRequest* request,
                                         v1::SuggestResponse* response) {
   absl::StatusOr<SuggestQuery> query = ParseSuggestRequest(*request, limits_);

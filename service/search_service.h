@@ -23,6 +23,8 @@ class SearchServiceImpl final : public v1::SearchService::Service {
                        v1::SuggestResponse* response) override;
   grpc::Status Answer(grpc::ServerContext* context, const v1::AnswerRequest* request,
                       v1::AnswerResponse* response) override;
+  grpc::Status Embed(grpc::ServerContext* context, const v1::EmbedRequest* request,
+                     v1::EmbedResponse* response) override;
 
  private:
   KnowledgeBase* const kb_;

@@ -269,6 +269,26 @@ absl::StatusOr<ListEntriesRequest> ParseListEntriesRequest(const v1::ListEntries
   return out;
 }
 
+absl::Status ValidateEmbedRequest(const v1::EmbedRequest& request, const RequestLimits& limits) {
+  ZHIKU_RETURN_IF_ERROR(CheckKnowledgeBase(request.knowledge_base()));
+  const size_t n = static_cast<size_t>(request.texts_size());
+  if (n == 0) return absl::InvalidArgumentError("texts is empty; pass at least one text to embed");
+  if (n > limits.max_embed_texts) {
+    return absl::InvalidArgumentError(absl::StrCat("texts has ", WithThousands(n), " texts; the limit is ",
+                                                   WithThousands(limits.max_embed_texts),
+                                                   " per call: send them in batches"));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& text = request.texts(static_cast<int>(i));
+    if (text.size() > limits.max_query_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("texts[", i, "] is ", WithThousands(text.size()),
+                                                     " bytes; the limit is ", WithThousands(limits.max_query_bytes)));
+    }
+    ZHIKU_RETURN_IF_ERROR(ValidateUtf8(text, absl::StrCat("texts[", i, "]")));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckCorpusText(absl::string_view text, const RequestLimits& limits) {
   if (text.size() <= limits.max_corpus_text_bytes) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat("\"text\" is ", WithThousands(text.size()),

@@ -40,6 +40,7 @@ struct RequestLimits {
   size_t max_import_line_bytes = 1 << 20;
   size_t max_id_bytes = 128;
   size_t max_query_vector_dim = 4096;
+  size_t max_embed_texts = 1000;    // per Embed call (each <= max_query_bytes)
   size_t max_context_turns = 20;
   // The text of one chat message imported into the corpus (ImportCorpus).
   // Customer messages are short; 64 KiB leaves room for pasted logs while
@@ -89,6 +90,10 @@ std::string MakeListPageToken(const std::string& after_id);
 
 // An entry id given on its own (Get/Delete): non-empty, within limits.
 absl::Status ValidateEntryId(const std::string& id, const RequestLimits& limits);
+
+// Embed: 1..max_embed_texts texts, each valid UTF-8 of at most
+// max_query_bytes; InvalidArgument naming the text's index and the limit.
+absl::Status ValidateEmbedRequest(const v1::EmbedRequest& request, const RequestLimits& limits);
 
 // The text of a chat message for the corpus: at most
 // limits.max_corpus_text_bytes, else InvalidArgument naming size and limit.
