@@ -848,9 +848,12 @@ absl::StatusOr<KnowledgeBase::Embeddings> KnowledgeBase::Embed(const std::vector
   std::shared_ptr<const Snapshot> snapshot = impl_->Current();
   const VectorLeg* leg = snapshot->vectors.get();
   if (leg == nullptr || leg->embedder() == nullptr) {
-    std::string why = snapshot->vector_note.empty() ? "this knowledge base has no embedding model"
-                                                    : snapshot->vector_note;
-    if (leg != nullptr) why = "this knowledge base searches its entries' own vectors and has no embedding model";
+    std::string why;
+    if (leg != nullptr) {
+      why = "this knowledge base searches its entries' own vectors and has no embedding model";
+    } else {
+      why = snapshot->vector_note.empty() ? "this knowledge base has no embedding model" : snapshot->vector_note;
+    }
     return absl::FailedPreconditionError(
         absl::StrCat("no embedding model to embed with (", why,
                      "); wait for training with `zhikuctl status --wait_model 60s`"));

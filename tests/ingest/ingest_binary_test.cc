@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "index/draft_store.h"
 #include "ingest/mining_eval.h"
+#include "ingest/server_embedder.h"
 #include "service/server.h"
 #include "tests/test_util.h"
 
@@ -20,6 +21,7 @@ namespace zhiku {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct IngestRun {
   int exit_code = -1;
@@ -155,6 +157,63 @@ TEST(IngestBinaryTest, CoverageSubmitAndMergeThroughARealServer) {
   stored = kb.drafts().Get(password->draft_id);
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->draft.frequency, 5);
+}
+
+TEST(IngestBinaryTest, ClustersWithTheServersEmbeddingModel) {
+  testing::TempDir dir;
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.knowledge_base.data_dir = dir.Sub("data");
+  options.knowledge_base.semantic.retrain_quiet = absl::Milliseconds(100);
+  auto server = ZhikuServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  KnowledgeBase& kb = (*server)->knowledge_base();
+  const std::string target = "--server=" + (*server)->address();
+  const std::string log = dir.Sub("log.jsonl");
+  Write(log, Log("c", {"how do I reset my password", "my card was declined at a shop"}, 2));
+
+  // No entries yet, so no model: the run goes on by TF-IDF and says why.
+  IngestRun untrained = Ingest(target + " --submit=false --output=" + dir.Sub("d0.jsonl") + " " + log);
+  ASSERT_EQ(untrained.exit_code, 0) << untrained.output;
+  EXPECT_THAT(untrained.output, HasSubstr("embeddings          not used: embedding on "));
+
+  const std::vector<std::pair<std::string, std::vector<std::string>>> entries = {
+      {"how do I reset my password", {"forgot my password", "cannot sign in"}},
+      {"why was my card declined", {"payment refused", "card not accepted"}},
+      {"where is my parcel", {"track my order", "delivery is late"}},
+  };
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Entry entry;
+    entry.id = "e" + std::to_string(i);
+    entry.question = entries[i].first;
+    entry.variants = entries[i].second;
+    entry.answer = "Answer " + std::to_string(i);
+    entry.locale = "en";
+    ASSERT_TRUE(kb.CreateEntry(entry).ok());
+  }
+  ASSERT_TRUE(kb.WaitUntilModelCurrent(absl::Seconds(60)).ok());
+
+  IngestRun run = Ingest(target + " --submit=false --output=" + dir.Sub("d1.jsonl") + " " + log);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("embeddings          2 of 2 distinct questions embedded by"));
+  IngestRun off = Ingest(target + " --submit=false --embedding_weight=0 --output=" + dir.Sub("d2.jsonl") + " " + log);
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_THAT(off.output, Not(HasSubstr("embeddings")));
+  IngestRun bad = Ingest(target + " --embedding_weight=1.5 " + log);
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("--embedding_weight must be in [0, 1]"));
+
+  // The embedder itself: same vectors as the knowledge base, errors name the server.
+  TextEmbedder embed = ServerEmbedder({(*server)->address(), "", absl::Seconds(10)});
+  auto vectors = embed({"forgot my password", "track my order"});
+  ASSERT_TRUE(vectors.ok()) << vectors.status();
+  auto direct = kb.Embed({"forgot my password", "track my order"});
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_EQ(*vectors, direct->vectors);
+  TextEmbedder nowhere = ServerEmbedder({"127.0.0.1:1", "", absl::Seconds(5)});
+  absl::Status refused = nowhere({"hello"}).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(refused.message(), HasSubstr("127.0.0.1:1"));
 }
 
 }  // namespace

@@ -218,5 +218,117 @@ TEST_F(MinerTest, SameInputSameDrafts) {
   EXPECT_EQ(first, run());
 }
 
+// Phrasings of two questions that share no content word with each other, so
+// TF-IDF alone cannot tell they are paraphrases; an embedder can.
+const std::vector<std::string> kLostCard = {"i lost my card", "wallet got stolen", "plastic went missing",
+                                            "misplaced debit thing"};
+const std::vector<std::string> kFx = {"what exchange rate applies", "currency conversion fee", "forex markup charged",
+                                      "pricing abroad in euros"};
+
+// A fake of the server's embedding model: one axis per question, nothing
+// for a text it does not know.
+absl::StatusOr<std::vector<std::vector<float>>> TopicEmbedder(const std::vector<std::string>& texts) {
+  auto of = [](const std::string& text, const std::vector<std::string>& phrasings) {
+    for (const std::string& p : phrasings) {
+      if (text.find(p) != std::string::npos) return true;
+    }
+    return false;
+  };
+  std::vector<std::vector<float>> out;
+  for (const std::string& t : texts) {
+    if (of(t, kLostCard)) {
+      out.push_back({1, 0, 0, 0});
+    } else if (of(t, kFx)) {
+      out.push_back({0, 1, 0, 0});
+    } else {
+      out.emplace_back();
+    }
+  }
+  return out;
+}
+
+class EmbeddingMinerTest : public MinerTest {
+ protected:
+  std::vector<Draft> Mine(TextEmbedder embedder, MinerStats* stats, int batch = 1000) {
+    MinerOptions options;
+    options.embed_batch = batch;
+    Miner miner(options, normalizer_.get());
+    if (embedder) miner.SetEmbedder(std::move(embedder));
+    int i = 0;
+    for (int copy = 0; copy < 3; ++copy) {
+      for (const auto& q : kLostCard) Ask(miner, i++, q, "Freeze the card in the app and order a new one.");
+      for (const auto& q : kFx) Ask(miner, i++, q, "We use the network rate plus a 0.5% fee.");
+    }
+    std::vector<Draft> drafts = miner.Finish();
+    *stats = miner.stats();
+    return drafts;
+  }
+
+  // Conversations holding question `q` of kLostCard/kFx (copy 0).
+  static std::string FirstMessage(size_t topic, size_t q) { return "c" + std::to_string(topic * 4 + q) + "-2"; }
+};
+
+TEST_F(EmbeddingMinerTest, EmbeddingJoinsParaphrasesThatShareNoWord) {
+  MinerStats plain;
+  std::vector<Draft> tfidf = Mine(nullptr, &plain);
+  const Draft* a = DraftOf(tfidf, FirstMessage(0, 0));
+  const Draft* b = DraftOf(tfidf, FirstMessage(0, 1));
+  EXPECT_FALSE(a != nullptr && a == b) << "TF-IDF alone already joins them; the test shows nothing\n" << Dump(tfidf);
+  EXPECT_EQ(plain.embedded_texts, 0);
+
+  MinerStats stats;
+  std::vector<Draft> drafts = Mine(TopicEmbedder, &stats);
+  EXPECT_EQ(stats.embedded_texts, 8);
+  EXPECT_EQ(stats.embedding_dim, 4);
+  EXPECT_EQ(stats.embedding_note, "");
+  for (size_t topic = 0; topic < 2; ++topic) {
+    const Draft* head = DraftOf(drafts, FirstMessage(topic, 0));
+    ASSERT_NE(head, nullptr) << Dump(drafts);
+    EXPECT_EQ(head->frequency, 12) << Dump(drafts);
+    for (size_t q = 1; q < 4; ++q) EXPECT_EQ(DraftOf(drafts, FirstMessage(topic, q)), head) << Dump(drafts);
+  }
+  EXPECT_NE(DraftOf(drafts, FirstMessage(0, 0)), DraftOf(drafts, FirstMessage(1, 0))) << Dump(drafts);
+}
+
+TEST_F(EmbeddingMinerTest, SmallBatchesGiveTheSameDrafts) {
+  MinerStats one, many;
+  EXPECT_EQ(Dump(Mine(TopicEmbedder, &one)), Dump(Mine(TopicEmbedder, &many, 3)));
+  EXPECT_EQ(many.embedded_texts, 8);
+}
+
+TEST_F(EmbeddingMinerTest, FailingEmbedderFallsBackToTfIdfAndSaysWhy) {
+  MinerStats plain;
+  const std::string tfidf = Dump(Mine(nullptr, &plain));
+  MinerStats stats;
+  const std::string failed = Dump(Mine(
+      [](const std::vector<std::string>&) -> absl::StatusOr<std::vector<std::vector<float>>> {
+        return absl::UnavailableError("embedding on 127.0.0.1:1: connection refused");
+      },
+      &stats));
+  EXPECT_EQ(failed, tfidf);
+  EXPECT_EQ(stats.embedded_texts, 0);
+  EXPECT_THAT(stats.embedding_note, HasSubstr("connection refused"));
+  EXPECT_THAT(stats.embedding_note, HasSubstr("TF-IDF alone"));
+
+  MinerStats mixed;
+  Mine(
+      [](const std::vector<std::string>& texts) -> absl::StatusOr<std::vector<std::vector<float>>> {
+        std::vector<std::vector<float>> out;
+        for (size_t i = 0; i < texts.size(); ++i) out.push_back(std::vector<float>(i == 0 ? 3 : 4, 0.5f));
+        return out;
+      },
+      &mixed);
+  EXPECT_THAT(mixed.embedding_note, HasSubstr("dimensions"));
+
+  MinerStats unknown;
+  EXPECT_EQ(Dump(Mine(
+                [](const std::vector<std::string>& texts) -> absl::StatusOr<std::vector<std::vector<float>>> {
+                  return std::vector<std::vector<float>>(texts.size());
+                },
+                &unknown)),
+            tfidf);
+  EXPECT_THAT(unknown.embedding_note, HasSubstr("knows no word"));
+}
+
 }  // namespace
 }  // namespace zhiku

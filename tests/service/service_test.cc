@@ -509,6 +509,55 @@ TEST_F(ServiceTest, UnknownKnowledgeBaseIsNotFound) {
 }
 
 
+TEST_F(ServiceTest, EmbedUsesTheServingModelAndChecksItsInput) {
+  auto embed = [&](const std::vector<std::string>& texts, v1::EmbedResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::EmbedRequest request;
+    for (const std::string& t : texts) request.add_texts(t);
+    return search_->Embed(&context, request, response);
+  };
+  v1::EmbedResponse before;
+  grpc::Status untrained = embed({"怎么申请退货"}, &before);
+  EXPECT_EQ(untrained.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(untrained.error_message(), HasSubstr("--wait_model"));
+
+  ImportSample();
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::GetStatusRequest request;
+    request.set_wait_for_model_ms(50000);
+    v1::KnowledgeBaseStatus status;
+    grpc::Status rpc = knowledge_->GetStatus(&context, request, &status);
+    ASSERT_TRUE(rpc.ok()) << rpc.error_message();
+    ASSERT_GT(status.model_version(), 0) << status.vector_note();
+  }
+  v1::EmbedResponse response;
+  // Two phrasings of the returns entry (one Traditional) and the tracking one.
+  grpc::Status ok = embed({"怎么申请退货", "退貨流程是什麼", "How can I track my package?"}, &response);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_GT(response.model_version(), 0);
+  ASSERT_GT(response.dim(), 0);
+  ASSERT_EQ(response.embeddings_size(), 3);
+  std::vector<std::vector<float>> v;
+  for (const v1::Embedding& e : response.embeddings()) {
+    ASSERT_EQ(e.values_size(), response.dim());
+    v.emplace_back(e.values().begin(), e.values().end());
+  }
+  auto dot = [](const std::vector<float>& a, const std::vector<float>& b) {
+    double sum = 0;
+    for (size_t i = 0; i < a.size(); ++i) sum += static_cast<double>(a[i]) * b[i];
+    return sum;
+  };
+  for (const auto& x : v) EXPECT_NEAR(dot(x, x), 1.0, 1e-4);
+  EXPECT_GT(dot(v[0], v[1]), dot(v[0], v[2]));
+
+  v1::EmbedResponse rejected;
+  EXPECT_EQ(embed({}, &rejected).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(embed({std::string(5000, 'x')}, &rejected).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 // ---- Bring-your-own vectors, end to end: import with vectors, search and
 // answer with a query vector, restart, delete.
 

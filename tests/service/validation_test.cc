@@ -161,5 +161,39 @@ TEST(CheckKnowledgeBase, OnlyTheDefaultExists) {
   EXPECT_EQ(CheckKnowledgeBase("other").code(), absl::StatusCode::kNotFound);
 }
 
+TEST(ValidateEmbedRequest, ChecksCountSizeEncodingAndKnowledgeBase) {
+  RequestLimits limits;
+  v1::EmbedRequest request;
+  absl::Status empty = ValidateEmbedRequest(request, limits);
+  EXPECT_EQ(empty.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(empty.message(), HasSubstr("at least one text"));
+
+  request.add_texts("退款多久到账");
+  request.add_texts("where is my card");
+  EXPECT_TRUE(ValidateEmbedRequest(request, limits).ok());
+
+  v1::EmbedRequest too_many;
+  for (size_t i = 0; i <= limits.max_embed_texts; ++i) too_many.add_texts("text");
+  absl::Status many = ValidateEmbedRequest(too_many, limits);
+  EXPECT_EQ(many.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(many.message(), HasSubstr("1,001 texts; the limit is 1,000"));
+
+  v1::EmbedRequest long_text = request;
+  long_text.add_texts(std::string(limits.max_query_bytes + 1, 'x'));
+  absl::Status too_long = ValidateEmbedRequest(long_text, limits);
+  EXPECT_EQ(too_long.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_long.message(), HasSubstr("texts[2] is 4,097 bytes; the limit is 4,096"));
+
+  v1::EmbedRequest bad_utf8 = request;
+  bad_utf8.set_texts(1, "\xc3\x28");
+  absl::Status encoding = ValidateEmbedRequest(bad_utf8, limits);
+  EXPECT_EQ(encoding.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(encoding.message(), HasSubstr("texts[1]"));
+
+  v1::EmbedRequest other = request;
+  other.set_knowledge_base("other");
+  EXPECT_EQ(ValidateEmbedRequest(other, limits).code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace zhiku
