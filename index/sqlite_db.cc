@@ -128,6 +128,17 @@ CREATE TABLE IF NOT EXISTS draft_conversations(
   pos INTEGER NOT NULL,
   PRIMARY KEY(draft_id, conversation_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS draft_conversations_in_order ON draft_conversations(draft_id, pos);
+-- api_keys: KeyStore. role holds Role numbers; secret_sha256 the 32-byte
+-- digest of the key's secret part (the key itself is never stored).
+CREATE TABLE IF NOT EXISTS api_keys(
+  id TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  role INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  revoked_at_ms INTEGER NOT NULL,  -- 0 = active
+  revoked_by TEXT NOT NULL,
+  secret_sha256 BLOB NOT NULL);
 )sql";
 
 absl::StatusOr<std::optional<std::string>> ReadMeta(Connection& db, absl::string_view key) {

@@ -7,13 +7,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "ingest/miner.h"
+#include "service/client_channel.h"
 #include "zhiku/v1/search.grpc.pb.h"
 
 namespace zhiku {
 
 absl::StatusOr<CoverageReport> MarkCoverage(const CoverageOptions& options, const TextNormalizer& normalizer,
                                             std::vector<Draft>& drafts) {
-  auto channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+  auto channel = OpenChannel(options.server, options.api_key);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
     return absl::UnavailableError(absl::StrCat("cannot reach the server at ", options.server,
                                                " for coverage; start it or drop --server"));
@@ -39,6 +40,12 @@ absl::StatusOr<CoverageReport> MarkCoverage(const CoverageOptions& options, cons
         if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
           return absl::UnavailableError(absl::StrCat("the server at ", options.server,
                                                      " went away during coverage: ", status.error_message()));
+        }
+        if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+            status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+          return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                              absl::StrCat("coverage on ", options.server, ": ", status.error_message(),
+                                           "; pass a key with --api_key_file or ZHIKU_API_KEY"));
         }
         continue;  // e.g. a phrasing the server rejects: it just does not vote
       }

@@ -21,6 +21,7 @@ namespace zhiku {
 
 struct CoverageOptions {
   std::string server;          // HOST:PORT
+  std::string api_key;         // sent with every call; "" = none
   std::string knowledge_base;  // "" = the default one
   int phrasings = 3;           // question + up to two variants asked per draft
   double min_overlap = 0.4;    // content-word overlap with the entry's best phrasing

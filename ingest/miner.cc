@@ -246,7 +246,7 @@ struct Miner::Impl {
   DenseVectors Embed();
   std::vector<std::vector<Edge>> NeighbourGraph(const std::vector<SparseVector>& vectors, const Vectorizer& vz,
                                                 const DenseVectors& dense);
-  std::vector<uint32_t> Agglomerate(const std::vector<std::vector<Edge>>& graph);
+  std::vector<uint32_t> Agglomerate(const std::vector<std::vector<Edge>>& graph, double resolution);
 };
 
 void Miner::Impl::Add(const ChatMessage& m) {
@@ -442,7 +442,7 @@ std::vector<std::vector<Edge>> Miner::Impl::NeighbourGraph(const std::vector<Spa
   return graph;
 }
 
-std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edge>>& graph) {
+std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edge>>& graph, double resolution) {
   const uint32_t n = static_cast<uint32_t>(graph.size());
   // An edge's similarity mass: its similarity weighted by the geometric mean
   // of the two texts' counts, so a question asked 50 times pulls harder.
@@ -482,7 +482,6 @@ std::vector<uint32_t> Miner::Impl::Agglomerate(const std::vector<std::vector<Edg
   }
   // Each text's own mass, kept for the refinement below.
   const std::vector<double> node_affinity = affinity;
-  const double resolution = options.resolution;
   const double mean_affinity = total / std::max<uint32_t>(1, n);
   auto score_of = [&](uint32_t a, uint32_t b) {
     return links[a].at(b) - resolution * affinity[a] * affinity[b] / std::max(1e-9, mean_affinity);
@@ -603,8 +602,10 @@ std::vector<Draft> Miner::Impl::Finish() {
   terms.clear();
   terms.shrink_to_fit();
 
-  std::vector<std::vector<Edge>> graph = NeighbourGraph(vectors, vz, Embed());
-  std::vector<uint32_t> root = Agglomerate(graph);
+  const DenseVectors dense = Embed();
+  std::vector<std::vector<Edge>> graph = NeighbourGraph(vectors, vz, dense);
+  std::vector<uint32_t> root =
+      Agglomerate(graph, dense.dim > 0 ? options.embedding_resolution : options.resolution);
 
   // Members of each cluster, and the questions of each text.
   absl::flat_hash_map<uint32_t, std::vector<uint32_t>> members;

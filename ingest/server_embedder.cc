@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "service/client_channel.h"
 #include "zhiku/v1/search.grpc.pb.h"
 
 namespace zhiku {
@@ -18,7 +19,7 @@ TextEmbedder ServerEmbedder(const ServerEmbedderOptions& options) {
   };
   auto state = std::make_shared<State>();
   state->options = options;
-  state->channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+  state->channel = OpenChannel(options.server, options.api_key);
   state->stub = v1::SearchService::NewStub(state->channel);
   return [state](const std::vector<std::string>& texts) -> absl::StatusOr<std::vector<std::vector<float>>> {
     v1::EmbedRequest request;

@@ -14,6 +14,7 @@ namespace zhiku {
 
 struct ServerEmbedderOptions {
   std::string server;          // HOST:PORT
+  std::string api_key;         // sent with every call; "" = none
   std::string knowledge_base;  // "" = the default one
   absl::Duration deadline = absl::Seconds(30);  // per Embed call
 };

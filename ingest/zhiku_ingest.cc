@@ -29,18 +29,22 @@
 #include "ingest/miner.h"
 #include "ingest/server_embedder.h"
 #include "ingest/mining_eval.h"
+#include "service/client_channel.h"
 #include "service/draft_client.h"
 
 ABSL_FLAG(std::string, output, "drafts.jsonl", "mine: where to write the drafts JSONL ('-' = stdout); generate: the log to write ('-' = stdout)");
 ABSL_FLAG(std::string, server, "", "mine: HOST:PORT of a zhiku-server; drafts are checked against its KB (covered_by) and submitted to its DraftService");
 ABSL_FLAG(std::string, knowledge_base, "", "mine: knowledge base on --server ('' = the default)");
+ABSL_FLAG(std::string, api_key_file, "",
+          "mine: with --server, send the API key in this file (first line) with every call; default $ZHIKU_API_KEY. "
+          "Coverage needs a bot key, embeddings an agent key, submitting an editor key.");
 ABSL_FLAG(bool, submit, true, "mine: with --server, submit the drafts (false: only mark coverage)");
 ABSL_FLAG(bool, strict, false, "mine: stop at the first bad record instead of counting and skipping it");
 ABSL_FLAG(int, min_frequency, 2, "mine: a draft needs questions from at least this many conversations");
-ABSL_FLAG(double, resolution, 0.01, "mine: cluster resolution (> 0, typically 0.002-0.05): higher splits questions into smaller, tighter clusters, lower merges more");
+ABSL_FLAG(double, resolution, 0, "mine: cluster resolution (> 0, typically 0.002-0.05): higher splits questions into smaller, tighter clusters, lower merges more; 0 = 0.01, or 0.012 when the server's embeddings are used");
 ABSL_FLAG(double, min_similarity, 0.3, "mine: cosine similarity (0-1) two questions need to be linked at all");
 ABSL_FLAG(int, refine_passes, 1, "mine: passes moving single questions to the cluster they fit best after clustering (0 = off)");
-ABSL_FLAG(double, embedding_weight, 0.7, "mine: with --server, weight (0-1) of the server's embedding model (SearchService.Embed) in question similarity, the rest TF-IDF; 0 = TF-IDF only, as without --server");
+ABSL_FLAG(double, embedding_weight, 0.8, "mine: with --server, weight (0-1) of the server's embedding model (SearchService.Embed) in question similarity, the rest TF-IDF; 0 = TF-IDF only, as without --server");
 ABSL_FLAG(int, neighbours, 12, "mine: neighbours per question in the similarity graph");
 ABSL_FLAG(int, threads, 2, "mine: threads for the similarity graph");
 ABSL_FLAG(int, max_drafts, 0, "mine: write at most this many drafts, most frequent first (0 = all)");
@@ -201,7 +205,10 @@ int RunMine(const std::vector<std::string>& files) {
   }
   MinerOptions options;
   options.min_frequency = absl::GetFlag(FLAGS_min_frequency);
-  options.resolution = absl::GetFlag(FLAGS_resolution);
+  if (const double r = absl::GetFlag(FLAGS_resolution); r != 0) {
+    options.resolution = r;
+    options.embedding_resolution = r;
+  }
   options.neighbours = absl::GetFlag(FLAGS_neighbours);
   options.min_similarity = absl::GetFlag(FLAGS_min_similarity);
   options.refine_passes = absl::GetFlag(FLAGS_refine_passes);
@@ -216,9 +223,16 @@ int RunMine(const std::vector<std::string>& files) {
   if (options.threads < 1 || options.threads > 64) return Usage("--threads must be in 1..64");
   Miner miner(options, normalizer->get());
   const std::string server = absl::GetFlag(FLAGS_server);
+  std::string api_key;
+  if (!server.empty()) {
+    absl::StatusOr<std::string> key = ResolveApiKey(absl::GetFlag(FLAGS_api_key_file));
+    if (!key.ok()) return Usage(std::string(key.status().message()));
+    api_key = *key;
+  }
   if (!server.empty() && options.embedding_weight > 0) {
     ServerEmbedderOptions embed;
     embed.server = server;
+    embed.api_key = api_key;
     embed.knowledge_base = absl::GetFlag(FLAGS_knowledge_base);
     miner.SetEmbedder(ServerEmbedder(embed));
   }
@@ -260,6 +274,7 @@ int RunMine(const std::vector<std::string>& files) {
   if (!server.empty()) {
     CoverageOptions coverage;
     coverage.server = server;
+    coverage.api_key = api_key;
     coverage.knowledge_base = absl::GetFlag(FLAGS_knowledge_base);
     auto covered = MarkCoverage(coverage, **normalizer, drafts);
     if (!covered.ok()) {
@@ -291,7 +306,7 @@ int RunMine(const std::vector<std::string>& files) {
   }
 
   if (!server.empty() && absl::GetFlag(FLAGS_submit)) {
-    auto submitted = SubmitDraftsToServer(server, absl::GetFlag(FLAGS_knowledge_base), drafts, absl::Seconds(60));
+    auto submitted = SubmitDraftsToServer(server, api_key, absl::GetFlag(FLAGS_knowledge_base), drafts, absl::Seconds(60));
     if (!submitted.ok()) {
       std::cerr << "zhiku-ingest: submitting drafts: " << submitted.status().message()
                 << "\nThe drafts are in " << output << "; resubmit with zhikuctl drafts submit " << output << "\n";

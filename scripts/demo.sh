@@ -67,6 +67,19 @@ until [ -f "$work/port" ] && ctl --timeout=1s health >/dev/null 2>&1; do
 done
 ctl health
 
+# Every call needs an API key. On its first start the server made an admin
+# key and wrote it to DATA_DIR/admin.key (mode 0600); the demo uses it, and
+# makes the chatbot a key that may only ask.
+heading "API keys: the admin key the server wrote, and a bot key for the chatbot"
+export ZHIKU_API_KEY
+ZHIKU_API_KEY=$(cat "$work/data/admin.key")
+echo "\$ ZHIKU_API_KEY=\$(cat data/admin.key) zhikuctl whoami"
+ctl whoami
+echo "\$ zhikuctl keys create --role=bot 'demo chatbot'"
+bot_key=$(ctl keys create --role=bot "demo chatbot")
+echo "\$ zhikuctl keys list"
+ctl keys list
+
 heading "Importing $(basename "$sample")"
 status=0
 ctl import "$sample" || status=$?
@@ -118,8 +131,8 @@ ctl status --wait_model 120s || echo "(no model yet; Answer below runs keyword-o
 
 answer() {
   heading "Answer: $1"
-  echo "\$ zhikuctl answer $1"
-  ctl answer "$1"
+  echo "\$ ZHIKU_API_KEY=<bot key> zhikuctl answer $1"
+  ZHIKU_API_KEY=$bot_key ctl answer "$1"
 }
 answer 怎么退货
 answer 退款几天能到我卡上
@@ -127,6 +140,12 @@ answer "點樣退貨"
 answer "my parcel has not arrived yet"
 answer 你好
 answer "我想投诉你们的外星人客服"
+
+heading "The bot key may ask, not write"
+echo "\$ ZHIKU_API_KEY=<bot key> zhikuctl delete order-cancel"
+if ZHIKU_API_KEY=$bot_key ctl delete order-cancel; then
+  fail_with_log "a bot key deleted an entry"
+fi
 
 heading "Why an entry ranked where it did: search --explain"
 echo "\$ zhikuctl search 钱什么时候退回来 --page_size 2 --explain"

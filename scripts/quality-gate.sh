@@ -57,6 +57,8 @@ for set in $(awk '!/^#/ && NF {print $1}' "$FLOORS" | sort -u); do
   if [ ! -s "$WORK/$tag.port" ]; then
     echo "quality gate: $set: server did not start; log:" >&2; cat "$WORK/$tag.log" >&2; exit 1
   fi
+  # A new data dir: the server wrote its admin key there.
+  export ZHIKU_API_KEY; ZHIKU_API_KEY=$(cat "$WORK/$tag/admin.key")
   ctl=("$CTL" --server="127.0.0.1:$(cat "$WORK/$tag.port")")
   "${ctl[@]}" import "$dir/$kb" >/dev/null
   [ -n "$corpus" ] && "${ctl[@]}" import-corpus "$dir/$corpus" --retrain >/dev/null
@@ -80,6 +82,9 @@ for set in $(awk '!/^#/ && NF {print $1}' "$FLOORS" | sort -u); do
   echo "($set: $(( $(date +%s) - start )) s)"
 done
 # FAQ mining: mine each set's chats, score the drafts against its labels.
+# Mode tfidf mines without a server; mode server starts one holding the
+# set's kb.jsonl and mines with --server, so questions are also compared by
+# its embedding model (--submit=false: the drafts are only scored).
 MINING_FLOORS="$HERE/mining-floors.txt"
 INGEST="$BUILD_DIR/ingest/zhiku-ingest"
 for set in $(awk '!/^#/ && NF {print $1}' "$MINING_FLOORS" | sort -u); do
@@ -88,17 +93,40 @@ for set in $(awk '!/^#/ && NF {print $1}' "$MINING_FLOORS" | sort -u); do
     echo "quality gate: $set: chats.jsonl or labels.jsonl missing, mining skipped"
     continue
   fi
-  limits=$(awk -v s="$set" '!/^#/ && $1 == s {printf "%s%s:%s", sep, $2, $3; sep=","}' "$MINING_FLOORS")
-  echo "== $set mining (limits: $limits)"
-  start=$(date +%s)
-  "$INGEST" --progress=false --output="$WORK/$set.drafts.jsonl" "$dir/chats.jsonl"
-  if "$INGEST" eval --drafts="$WORK/$set.drafts.jsonl" --labels="$dir/labels.jsonl" --fail_below="$limits"; then
-    :
-  else
-    echo "quality gate: $set mining misses its limits" >&2
-    failed=1
-  fi
-  echo "($set mining: $(( $(date +%s) - start )) s)"
+  for mode in $(awk -v s="$set" '!/^#/ && $1 == s {print $2}' "$MINING_FLOORS" | sort -u); do
+    limits=$(awk -v s="$set" -v m="$mode" '!/^#/ && $1 == s && $2 == m {printf "%s%s:%s", sep, $3, $4; sep=","}' "$MINING_FLOORS")
+    echo "== $set mining $mode (limits: $limits)"
+    start=$(date +%s)
+    flags=()
+    case "$mode" in
+      tfidf) ;;
+      server)
+        if [ ! -f "$dir/kb.jsonl" ]; then echo "quality gate: $set: kb.jsonl missing, server mining skipped"; continue; fi
+        tag="$set.mining"
+        "$SERVER" --data_dir="$WORK/$tag" --listen=127.0.0.1:0 --port_file="$WORK/$tag.port" 2>"$WORK/$tag.log" &
+        PID=$!
+        for _ in $(seq 1 300); do [ -s "$WORK/$tag.port" ] && break; sleep 0.1; done
+        if [ ! -s "$WORK/$tag.port" ]; then
+          echo "quality gate: $set: server did not start; log:" >&2; cat "$WORK/$tag.log" >&2; exit 1
+        fi
+        addr="127.0.0.1:$(cat "$WORK/$tag.port")"
+        export ZHIKU_API_KEY; ZHIKU_API_KEY=$(cat "$WORK/$tag/admin.key")
+        "$CTL" --server="$addr" import "$dir/kb.jsonl" >/dev/null
+        "$CTL" --server="$addr" status --wait_model 600s >/dev/null
+        flags=(--server="$addr" --submit=false)
+        ;;
+      *) echo "quality gate: unknown mining mode $mode in $MINING_FLOORS" >&2; exit 1 ;;
+    esac
+    "$INGEST" --progress=false "${flags[@]}" --output="$WORK/$set.$mode.drafts.jsonl" "$dir/chats.jsonl"
+    if [ -n "$PID" ]; then kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; fi
+    if "$INGEST" eval --drafts="$WORK/$set.$mode.drafts.jsonl" --labels="$dir/labels.jsonl" --fail_below="$limits"; then
+      :
+    else
+      echo "quality gate: $set mining $mode misses its limits" >&2
+      failed=1
+    fi
+    echo "($set mining $mode: $(( $(date +%s) - start )) s)"
+  done
 done
 
 if [ "$failed" -ne 0 ]; then

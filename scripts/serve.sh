@@ -60,6 +60,11 @@ until [ -f "$port_file" ] && ctl --timeout=1s health >/dev/null 2>&1; do
   sleep 0.2
 done
 
+# The server wrote its admin key here on its first start.
+if [ -r "$data_dir/admin.key" ]; then
+  export ZHIKU_API_KEY; ZHIKU_API_KEY=$(cat "$data_dir/admin.key")
+fi
+
 if $is_new; then
   echo "serve: $data_dir is new; importing $sample" >&2
   status=0
@@ -75,6 +80,7 @@ cat <<EOF
 Zhiku is serving $data_dir on $listen. In another terminal:
 
   export ZHIKU_SERVER=$listen
+  export ZHIKU_API_KEY=\$(cat $data_dir/admin.key)   # the admin key; make others with: zhikuctl keys create
   $ctl_abs search 怎么退货
   $ctl_abs search how do I get a refund
   $ctl_abs suggest 退

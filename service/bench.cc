@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "service/client_channel.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -86,7 +87,7 @@ absl::StatusOr<std::vector<Connection>> Connect(const BenchOptions& options, int
     // --channels would not mean connections.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     Connection c;
-    c.channel = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+    c.channel = OpenChannel(options.server, options.api_key, args);
     if (!c.channel->WaitForConnected(absl::ToChronoTime(absl::Now() + options.connect_timeout))) {
       return absl::UnavailableError(absl::StrCat(
           "cannot connect to ", options.server, " within ", absl::FormatDuration(options.connect_timeout),

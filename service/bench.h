@@ -92,6 +92,7 @@ absl::StatusOr<std::optional<double>> ParseSemanticRatio(absl::string_view text)
 
 struct BenchOptions {
   std::string server = "127.0.0.1:50051";  // HOST:PORT
+  std::string api_key;                     // sent with every call; "" = none
   std::vector<Rpc> rpcs = {Rpc::kSearch};  // measured in this order
   // Concurrent closed-loop clients, each its own thread, >= 1.
   int clients = 1;

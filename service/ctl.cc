@@ -40,9 +40,11 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "index/draft.h"
 #include "index/format.h"
+#include "service/client_channel.h"
 #include "service/draft_client.h"
 #include "service/eval.h"
 #include "nlohmann/json.hpp"
+#include "zhiku/v1/admin.grpc.pb.h"
 #include "zhiku/v1/draft.grpc.pb.h"
 #include "zhiku/v1/entry.pb.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
@@ -91,6 +93,10 @@ const std::vector<FlagSpec>& GlobalFlags() {
   static const auto* const kFlags = new std::vector<FlagSpec>{
       {"server", "HOST:PORT", false,
        "Server address. Default $ZHIKU_SERVER, else 127.0.0.1:50051."},
+      {"api_key_file", "FILE", false,
+       "Send the API key in FILE (its first line) with every call. Default "
+       "$ZHIKU_API_KEY. A new server writes its admin key to "
+       "DATA_DIR/admin.key; `zhikuctl keys create` makes the others."},
       {"json", "", false,
        "Machine output: one JSON object per line (see each subcommand)."},
       {"timeout", "DURATION", false,
@@ -140,6 +146,8 @@ int RunHealth(Invocation& c);
 int RunStatus(Invocation& c);
 int RunEval(Invocation& c);
 int RunDrafts(Invocation& c);
+int RunKeys(Invocation& c);
+int RunWhoAmI(Invocation& c);
 int RunHelp(Invocation& c);
 
 const std::vector<SubcommandSpec>& Subcommands() {
@@ -462,6 +470,29 @@ const std::vector<SubcommandSpec>& Subcommands() {
         "zhikuctl drafts reject d-3f2a9c0b1e4d5a6f --reason 'chit-chat'",
         "zhiku-ingest chats.jsonl > drafts.jsonl && zhikuctl drafts submit drafts.jsonl"},
        &RunDrafts},
+      {"keys", "create --role=ROLE NAME|list|revoke ID",
+       "Manage API keys (needs an admin key).",
+       "keys create --role=ROLE NAME: makes a key for NAME (what it is for) "
+       "with role bot (Answer, Search, Suggest), agent (+ read entries, "
+       "status, Embed), editor (+ entry writes, imports, drafts) or admin "
+       "(+ keys) and prints it once: the server keeps only its digest. keys "
+       "list: the active keys (with --all the revoked ones too) as a table of "
+       "id, role, name, created, revoked. keys revoke ID: the key stops "
+       "working at once; the last active admin key cannot be revoked.\n"
+       "--json: create: {id, name, role, token}; list: one {id, name, role, "
+       "created_by, created_at_ms, revoked_at_ms, revoked_by} per line; "
+       "revoke: that object.",
+       {{"role", "ROLE", false, "create: bot, agent, editor or admin."},
+        {"all", "", false, "list: include revoked keys."}},
+       {"zhikuctl --api_key_file=DATA_DIR/admin.key keys create --role=bot bot1",
+        "zhikuctl keys list --all", "zhikuctl keys revoke 3f2a9c0b1e4d5a6f"},
+       &RunKeys},
+      {"whoami", "",
+       "The key this client sends: id, name and role.",
+       "Any role may call it. --json: {id, name, role}.",
+       {},
+       {"ZHIKU_API_KEY=zk_... zhikuctl whoami"},
+       &RunWhoAmI},
       {"help", "[SUBCOMMAND]", "Show this help, or one subcommand's.", "", {},
        {"zhikuctl help import"}, &RunHelp},
   };
@@ -1154,19 +1185,20 @@ absl::string_view CodeName(grpc::StatusCode code) {
 }
 
 struct Connection {
-  explicit Connection(const std::string& target) {
+  Connection(const std::string& target, const std::string& api_key) {
     grpc::ChannelArguments channel_args;
     channel_args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
-    channel = grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), channel_args);
+    channel = OpenChannel(target, api_key, channel_args);
     search = v1::SearchService::NewStub(channel);
     knowledge = v1::KnowledgeService::NewStub(channel);
     drafts = v1::DraftService::NewStub(channel);
+    admin = v1::AdminService::NewStub(channel);
   }
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::SearchService::Stub> search;
   std::unique_ptr<v1::KnowledgeService::Stub> knowledge;
   std::unique_ptr<v1::DraftService::Stub> drafts;
+  std::unique_ptr<v1::AdminService::Stub> admin;
 };
 
 class Invocation {
@@ -1182,6 +1214,12 @@ class Invocation {
     if (server_.empty()) {
       return absl::InvalidArgumentError(
           "--server is empty; give HOST:PORT, e.g. --server=127.0.0.1:50051");
+    }
+    api_key_ = options_.api_key;
+    if (args_.Has("api_key_file")) {
+      absl::StatusOr<std::string> key = ResolveApiKey(args_.Get("api_key_file"));
+      if (!key.ok()) return absl::InvalidArgumentError(key.status().message());
+      api_key_ = *key;
     }
     timeout_ = options_.timeout;
     if (args_.Has("timeout")) {
@@ -1214,13 +1252,14 @@ class Invocation {
   bool json() const { return json_; }
   Highlight highlight() const { return highlight_; }
   const std::string& server() const { return server_; }
+  const std::string& api_key() const { return api_key_; }
   // The per-call deadline (absl::InfiniteDuration() if none).
   absl::Duration timeout() const {
     return timeout_ <= absl::ZeroDuration() ? absl::InfiniteDuration() : timeout_;
   }
 
   Connection& conn() {
-    if (conn_ == nullptr) conn_ = std::make_unique<Connection>(server_);
+    if (conn_ == nullptr) conn_ = std::make_unique<Connection>(server_, api_key_);
     return *conn_;
   }
 
@@ -1249,6 +1288,12 @@ class Invocation {
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
       err_ << "hint: is zhiku-server running at " << server_
            << "? Set --server=HOST:PORT or ZHIKU_SERVER.\n";
+    } else if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+      err_ << "hint: pass a key with --api_key_file=FILE or ZHIKU_API_KEY; a new server writes "
+              "its admin key to DATA_DIR/admin.key\n";
+    } else if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      err_ << "hint: this key's role may not do that; an admin can make a key with a higher role "
+              "(zhikuctl keys create --role=ROLE NAME)\n";
     }
     return kExitRpcError;
   }
@@ -1271,6 +1316,7 @@ class Invocation {
   std::ostream& out_;
   std::ostream& err_;
   std::string server_;
+  std::string api_key_;
   absl::Duration timeout_;
   bool timeout_explicit_ = false;
   bool json_ = false;
@@ -2341,6 +2387,7 @@ int RunEval(Invocation& c) {
   }
   EvalOptions options;
   options.server = c.server();
+  options.api_key = c.api_key();
   options.wait_model_seconds = 600;
   if (c.args().Has("limit")) {
     if (!absl::SimpleAtoi(c.args().Get("limit"), &options.limit) || options.limit < 0) {
@@ -2614,7 +2661,7 @@ int RunDraftsSubmit(Invocation& c, const std::string& path) {
     drafts.push_back(*std::move(draft));
   }
   if (drafts.empty()) return c.Usage(absl::StrCat(path, " holds no drafts; nothing was sent"));
-  absl::StatusOr<SubmitDraftsSummary> summary = SubmitDraftsToServer(c.server(), "", drafts, c.timeout());
+  absl::StatusOr<SubmitDraftsSummary> summary = SubmitDraftsToServer(c.server(), c.api_key(), "", drafts, c.timeout());
   if (!summary.ok()) {
     return c.RpcError(grpc::Status(static_cast<grpc::StatusCode>(summary.status().code()),
                                    std::string(summary.status().message())));
@@ -2655,6 +2702,139 @@ int RunDrafts(Invocation& c) {
   if (action == "get") return RunDraftsGet(c, p[1]);
   if (action == "reject") return RunDraftsReject(c, p[1]);
   return RunDraftsSubmit(c, p[1]);
+}
+
+absl::string_view RoleLabel(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_BOT: return "bot";
+    case v1::ROLE_AGENT: return "agent";
+    case v1::ROLE_EDITOR: return "editor";
+    case v1::ROLE_ADMIN: return "admin";
+    default: return "unknown";
+  }
+}
+
+Json KeyJson(const v1::ApiKey& key) {
+  Json j;
+  j["id"] = key.id();
+  j["name"] = key.name();
+  j["role"] = std::string(RoleLabel(key.role()));
+  j["created_by"] = key.created_by();
+  j["created_at_ms"] = key.created_at_ms();
+  j["revoked_at_ms"] = key.revoked_at_ms();
+  j["revoked_by"] = key.revoked_by();
+  return j;
+}
+
+int RunKeysCreate(Invocation& c) {
+  const std::vector<std::string>& p = c.args().positionals;
+  if (p.size() < 2) return c.Usage("missing NAME; write zhikuctl keys create --role=ROLE NAME");
+  if (!c.args().Has("role")) return c.Usage("missing --role; one of bot, agent, editor, admin");
+  v1::CreateApiKeyRequest request;
+  const std::string role = c.args().Get("role");
+  for (v1::Role r : {v1::ROLE_BOT, v1::ROLE_AGENT, v1::ROLE_EDITOR, v1::ROLE_ADMIN}) {
+    if (role == RoleLabel(r)) request.set_role(r);
+  }
+  if (request.role() == v1::ROLE_UNSPECIFIED) {
+    return c.Usage(absl::StrCat("--role=", role, " is not one of bot, agent, editor, admin"));
+  }
+  request.set_name(absl::StrJoin(p.begin() + 1, p.end(), " "));
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::CreateApiKeyResponse response;
+  grpc::Status status = c.conn().admin->CreateApiKey(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    Json j = KeyJson(response.key());
+    j["token"] = response.token();
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    c.out() << response.token() << "\n";
+    c.err() << "created " << RoleLabel(response.key().role()) << " key " << response.key().id() << " ("
+            << Sanitize(response.key().name(), false)
+            << "); the line above is the key: store it now, it is not shown again\n";
+  }
+  return kExitOk;
+}
+
+int RunKeysList(Invocation& c) {
+  v1::ListApiKeysRequest request;
+  request.set_include_revoked(c.args().GetBool("all"));
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::ListApiKeysResponse response;
+  grpc::Status status = c.conn().admin->ListApiKeys(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    for (const v1::ApiKey& key : response.keys()) c.out() << DumpJson(KeyJson(key)) << "\n";
+    return kExitOk;
+  }
+  c.out() << absl::StrFormat("%-16s  %-6s  %-23s  %-23s  %s\n", "ID", "ROLE", "CREATED", "REVOKED", "NAME");
+  for (const v1::ApiKey& key : response.keys()) {
+    c.out() << absl::StrFormat("%-16s  %-6s  %-23s  %-23s  %s\n", key.id(), RoleLabel(key.role()),
+                               FormatTimeMs(key.created_at_ms()),
+                               key.revoked_at_ms() == 0 ? "-" : FormatTimeMs(key.revoked_at_ms()),
+                               Sanitize(key.name(), false));
+  }
+  c.err() << response.keys_size() << (response.keys_size() == 1 ? " key\n" : " keys\n");
+  return kExitOk;
+}
+
+int RunKeysRevoke(Invocation& c, const std::string& id) {
+  v1::RevokeApiKeyRequest request;
+  request.set_id(id);
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::ApiKey key;
+  grpc::Status status = c.conn().admin->RevokeApiKey(&context, request, &key);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << DumpJson(KeyJson(key)) << "\n";
+  } else {
+    c.out() << "revoked " << RoleLabel(key.role()) << " key " << key.id() << " (" << Sanitize(key.name(), false)
+            << ")\n";
+  }
+  return kExitOk;
+}
+
+int RunKeys(Invocation& c) {
+  const std::vector<std::string>& p = c.args().positionals;
+  if (p.empty()) return c.Usage("missing the action; write zhikuctl keys create|list|revoke");
+  const std::string& action = p[0];
+  if (c.args().Has("role") && action != "create") return c.Usage("--role applies to 'keys create'");
+  if (c.args().Has("all") && action != "list") return c.Usage("--all applies to 'keys list'");
+  if (action == "create") return RunKeysCreate(c);
+  if (action == "list") {
+    if (p.size() > 1) return c.Usage(absl::StrCat("unexpected argument '", p[1], "'"));
+    return RunKeysList(c);
+  }
+  if (action == "revoke") {
+    if (p.size() != 2) return c.Usage("write zhikuctl keys revoke ID (the id from zhikuctl keys list)");
+    return RunKeysRevoke(c, p[1]);
+  }
+  return c.Usage(absl::StrCat("unknown action '", action, "'; one of create, list, revoke"));
+}
+
+int RunWhoAmI(Invocation& c) {
+  if (!c.args().positionals.empty()) return c.Usage("whoami takes no arguments");
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::ApiKey key;
+  grpc::Status status = c.conn().admin->WhoAmI(&context, v1::WhoAmIRequest(), &key);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    Json j;
+    j["id"] = key.id();
+    j["name"] = key.name();
+    j["role"] = std::string(RoleLabel(key.role()));
+    c.out() << DumpJson(j) << "\n";
+  } else if (key.id().empty()) {
+    c.out() << Sanitize(key.name(), false) << ", role " << RoleLabel(key.role()) << "\n";
+  } else {
+    c.out() << "key " << key.id() << " (" << Sanitize(key.name(), false) << "), role " << RoleLabel(key.role())
+            << "\n";
+  }
+  return kExitOk;
 }
 
 int RunHelp(Invocation& c) {

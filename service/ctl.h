@@ -47,6 +47,9 @@ inline constexpr int kExitBelowFloor = 4;
 struct CtlOptions {
   // HOST:PORT of the server; main() puts $ZHIKU_SERVER here when set.
   std::string server = "127.0.0.1:50051";
+  // The API key sent with every call; main() puts $ZHIKU_API_KEY here.
+  // --api_key_file overrides it. "" = none.
+  std::string api_key;
   // Deadline of each unary call. import, import-corpus and export, which may
   // run long, use a deadline only when --timeout is given explicitly.
   absl::Duration timeout = absl::Seconds(5);

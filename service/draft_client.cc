@@ -11,18 +11,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "index/format.h"
+#include "service/client_channel.h"
 #include "service/convert.h"
 #include "service/status_util.h"
 #include "zhiku/v1/draft.grpc.pb.h"
 
 namespace zhiku {
 
-absl::StatusOr<SubmitDraftsSummary> SubmitDraftsToServer(const std::string& target,
+absl::StatusOr<SubmitDraftsSummary> SubmitDraftsToServer(const std::string& target, const std::string& api_key,
                                                          const std::string& knowledge_base,
                                                          const std::vector<Draft>& drafts, absl::Duration deadline) {
   SubmitDraftsSummary summary;
   if (drafts.empty()) return summary;
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::Channel> channel = OpenChannel(target, api_key);
   std::unique_ptr<v1::DraftService::Stub> stub = v1::DraftService::NewStub(channel);
 
   size_t next = 0;

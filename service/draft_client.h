@@ -23,7 +23,8 @@ struct SubmitDraftsSummary {
   int64_t calls = 0;  // SubmitDrafts calls made
 };
 
-// Submits `drafts` to the DraftService at `target` (HOST:PORT, plaintext)
+// Submits `drafts` to the DraftService at `target` (HOST:PORT, plaintext,
+// sending `api_key` unless it is "")
 // for `knowledge_base` ("" = the server's default), in batches of at most
 // kMaxDraftsPerSubmitCall drafts and about kMaxSubmitCallBytes each (a
 // larger draft goes alone), one call after the other, each with `deadline`
@@ -36,7 +37,7 @@ struct SubmitDraftsSummary {
 // InvalidArgument, Unavailable, DeadlineExceeded) says how many drafts were
 // stored; submitting the same drafts again is safe, as evidence is merged
 // as a set. Thread-safe.
-absl::StatusOr<SubmitDraftsSummary> SubmitDraftsToServer(const std::string& target,
+absl::StatusOr<SubmitDraftsSummary> SubmitDraftsToServer(const std::string& target, const std::string& api_key,
                                                          const std::string& knowledge_base,
                                                          const std::vector<Draft>& drafts, absl::Duration deadline);
 

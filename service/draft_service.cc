@@ -56,16 +56,19 @@ absl::Status List(KnowledgeBase& kb, const v1::ListDraftsRequest& request, const
 
 grpc::Status DraftServiceImpl::SubmitDrafts(grpc::ServerContext* context, const v1::SubmitDraftsRequest* request,
                                             v1::SubmitDraftsResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.DraftService/SubmitDrafts");
   return ToGrpcStatus(Submit(*kb_, context, *request, limits_, response));
 }
 
-grpc::Status DraftServiceImpl::ListDrafts(grpc::ServerContext*, const v1::ListDraftsRequest* request,
+grpc::Status DraftServiceImpl::ListDrafts(grpc::ServerContext* context, const v1::ListDraftsRequest* request,
                                           v1::ListDraftsResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.DraftService/ListDrafts");
   return ToGrpcStatus(List(*kb_, *request, limits_, response));
 }
 
-grpc::Status DraftServiceImpl::GetDraft(grpc::ServerContext*, const v1::GetDraftRequest* request,
+grpc::Status DraftServiceImpl::GetDraft(grpc::ServerContext* context, const v1::GetDraftRequest* request,
                                         v1::Draft* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.DraftService/GetDraft");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = ValidateDraftId(request->draft_id(), limits_); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<StoredDraft> draft = kb_->drafts().Get(request->draft_id());
@@ -76,6 +79,7 @@ grpc::Status DraftServiceImpl::GetDraft(grpc::ServerContext*, const v1::GetDraft
 
 grpc::Status DraftServiceImpl::RejectDraft(grpc::ServerContext* context, const v1::RejectDraftRequest* request,
                                            v1::Draft* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.DraftService/RejectDraft");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = ValidateDraftId(request->draft_id(), limits_); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = CheckRejectReason(request->reason(), limits_); !s.ok()) return ToGrpcStatus(s);

@@ -4,6 +4,7 @@
 #define ZHIKU_SERVICE_DRAFT_SERVICE_H_
 
 #include "index/knowledge_base.h"
+#include "service/auth.h"
 #include "service/validation.h"
 #include "zhiku/v1/draft.grpc.pb.h"
 
@@ -12,7 +13,8 @@ namespace zhiku {
 class DraftServiceImpl final : public v1::DraftService::Service {
  public:
   // `kb` must outlive the service.
-  DraftServiceImpl(KnowledgeBase* kb, RequestLimits limits) : kb_(kb), limits_(limits) {}
+  DraftServiceImpl(KnowledgeBase* kb, RequestLimits limits, const Authorizer* auth)
+      : kb_(kb), limits_(limits), auth_(*auth) {}
 
   // Validates the whole batch (ParseSubmitDraftsRequest) before storing any
   // of it, then stores it in one transaction.
@@ -28,6 +30,7 @@ class DraftServiceImpl final : public v1::DraftService::Service {
  private:
   KnowledgeBase* const kb_;
   const RequestLimits limits_;
+  const Authorizer& auth_;
 };
 
 }  // namespace zhiku

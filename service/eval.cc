@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/ascii.h"
+#include "service/client_channel.h"
 #include "service/status_util.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
 #include "zhiku/v1/search.grpc.pb.h"
@@ -65,7 +66,7 @@ double Ece(const std::vector<double>& conf, const std::vector<bool>& correct) {
 }  // namespace
 
 absl::StatusOr<EvalReport> RunEval(const std::vector<EvalQuery>& queries, const EvalOptions& options) {
-  auto channel = grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials());
+  auto channel = OpenChannel(options.server, options.api_key);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
     return absl::UnavailableError(absl::StrCat("cannot connect to ", options.server, "; is zhiku-server running?"));
   }

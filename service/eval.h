@@ -26,6 +26,7 @@ absl::StatusOr<std::vector<EvalQuery>> ParseEvalQueries(absl::string_view jsonl)
 
 struct EvalOptions {
   std::string server;       // HOST:PORT
+  std::string api_key;      // sent with every call; "" = none
   double timeout_seconds = 10;
   int limit = 0;            // evaluate only the first N queries; 0 = all
   // Passed to every request (unset = the server's defaults).

@@ -216,6 +216,7 @@ class CorpusImporter {
 
 grpc::Status KnowledgeServiceImpl::CreateEntry(grpc::ServerContext* context, const v1::CreateEntryRequest* request,
                                                v1::Entry* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/CreateEntry");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<Entry> created = kb_->CreateEntry(FromProto(request->entry()));
@@ -224,8 +225,9 @@ grpc::Status KnowledgeServiceImpl::CreateEntry(grpc::ServerContext* context, con
   return grpc::Status::OK;
 }
 
-grpc::Status KnowledgeServiceImpl::GetEntry(grpc::ServerContext*, const v1::GetEntryRequest* request,
+grpc::Status KnowledgeServiceImpl::GetEntry(grpc::ServerContext* context, const v1::GetEntryRequest* request,
                                             v1::Entry* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/GetEntry");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = ValidateEntryId(request->id(), limits_); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<Entry> entry = kb_->GetEntry(request->id());
@@ -236,6 +238,7 @@ grpc::Status KnowledgeServiceImpl::GetEntry(grpc::ServerContext*, const v1::GetE
 
 grpc::Status KnowledgeServiceImpl::UpdateEntry(grpc::ServerContext* context, const v1::UpdateEntryRequest* request,
                                                v1::Entry* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/UpdateEntry");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = ValidateEntryId(request->entry().id(), limits_); !s.ok()) return ToGrpcStatus(s);
   if (request->expected_version() < 0) {
@@ -251,6 +254,7 @@ grpc::Status KnowledgeServiceImpl::UpdateEntry(grpc::ServerContext* context, con
 
 grpc::Status KnowledgeServiceImpl::DeleteEntry(grpc::ServerContext* context, const v1::DeleteEntryRequest* request,
                                                v1::DeleteEntryResponse*) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/DeleteEntry");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = ValidateEntryId(request->id(), limits_); !s.ok()) return ToGrpcStatus(s);
   if (request->expected_version() < 0) {
@@ -261,8 +265,9 @@ grpc::Status KnowledgeServiceImpl::DeleteEntry(grpc::ServerContext* context, con
   return ToGrpcStatus(kb_->DeleteEntry(request->id(), request->expected_version()));
 }
 
-grpc::Status KnowledgeServiceImpl::ListEntries(grpc::ServerContext*, const v1::ListEntriesRequest* request,
+grpc::Status KnowledgeServiceImpl::ListEntries(grpc::ServerContext* context, const v1::ListEntriesRequest* request,
                                                v1::ListEntriesResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/ListEntries");
   absl::StatusOr<ListEntriesRequest> parsed = ParseListEntriesRequest(*request, limits_);
   if (!parsed.ok()) return ToGrpcStatus(parsed.status());
   absl::StatusOr<ListEntriesResult> result = kb_->ListEntries(*parsed);
@@ -275,6 +280,7 @@ grpc::Status KnowledgeServiceImpl::ListEntries(grpc::ServerContext*, const v1::L
 grpc::Status KnowledgeServiceImpl::ImportEntries(grpc::ServerContext* context,
                                                  grpc::ServerReader<v1::ImportEntriesRequest>* reader,
                                                  v1::ImportEntriesResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/ImportEntries");
   Importer importer(*kb_, limits_, response);
   v1::ImportEntriesRequest request;
   int64_t message_count = 0;
@@ -312,6 +318,7 @@ grpc::Status KnowledgeServiceImpl::ImportEntries(grpc::ServerContext* context,
 grpc::Status KnowledgeServiceImpl::ImportCorpus(grpc::ServerContext* context,
                                                 grpc::ServerReader<v1::ImportCorpusRequest>* reader,
                                                 v1::ImportCorpusResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/ImportCorpus");
   CorpusImporter importer(*kb_, limits_, response);
   v1::ImportCorpusRequest request;
   int64_t message_count = 0;
@@ -344,6 +351,7 @@ grpc::Status KnowledgeServiceImpl::ImportCorpus(grpc::ServerContext* context,
 
 grpc::Status KnowledgeServiceImpl::ExportEntries(grpc::ServerContext* context, const v1::ExportEntriesRequest* request,
                                                  grpc::ServerWriter<v1::ExportEntriesResponse>* writer) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/ExportEntries");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<Filters> filters = ParseFilters(request->filters(), limits_);
   if (!filters.ok()) return ToGrpcStatus(filters.status());
@@ -388,6 +396,7 @@ grpc::Status KnowledgeServiceImpl::ExportEntries(grpc::ServerContext* context, c
 
 grpc::Status KnowledgeServiceImpl::GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                                              v1::KnowledgeBaseStatus* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/GetStatus");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   constexpr int kMaxWaitMs = 600000;
   if (request->wait_for_model_ms() < 0 || request->wait_for_model_ms() > kMaxWaitMs) {

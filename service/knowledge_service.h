@@ -3,6 +3,7 @@
 #define ZHIKU_SERVICE_KNOWLEDGE_SERVICE_H_
 
 #include "index/knowledge_base.h"
+#include "service/auth.h"
 #include "service/validation.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
 
@@ -11,7 +12,8 @@ namespace zhiku {
 class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
  public:
   // `kb` must outlive the service.
-  KnowledgeServiceImpl(KnowledgeBase* kb, RequestLimits limits) : kb_(kb), limits_(limits) {}
+  KnowledgeServiceImpl(KnowledgeBase* kb, RequestLimits limits, const Authorizer* auth)
+      : kb_(kb), limits_(limits), auth_(*auth) {}
 
   grpc::Status CreateEntry(grpc::ServerContext* context, const v1::CreateEntryRequest* request,
                            v1::Entry* response) override;
@@ -62,6 +64,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
  private:
   KnowledgeBase* const kb_;
   const RequestLimits limits_;
+  const Authorizer& auth_;
 };
 
 }  // namespace zhiku

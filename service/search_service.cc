@@ -123,16 +123,19 @@ absl::Status CheckCallAlive(grpc::ServerContext* context) {
 
 grpc::Status SearchServiceImpl::Search(grpc::ServerContext* context, const v1::SearchRequest* request,
                                        v1::SearchResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.SearchService/Search");
   return ToGrpcStatus(DoSearch(*kb_, limits_, context, *request, response));
 }
 
 grpc::Status SearchServiceImpl::Answer(grpc::ServerContext* context, const v1::AnswerRequest* request,
                                        v1::AnswerResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.SearchService/Answer");
   return ToGrpcStatus(DoAnswer(*kb_, limits_, context, *request, response));
 }
 
 grpc::Status SearchServiceImpl::Embed(grpc::ServerContext* context, const v1::EmbedRequest* request,
                                       v1::EmbedResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.SearchService/Embed");
   if (absl::Status valid = ValidateEmbedRequest(*request, limits_); !valid.ok()) return ToGrpcStatus(valid);
   if (absl::Status alive = CheckCallAlive(context); !alive.ok()) return ToGrpcStatus(alive);
   std::vector<std::string> texts(request->texts().begin(), request->texts().end());
@@ -148,6 +151,7 @@ grpc::Status SearchServiceImpl::Embed(grpc::ServerContext* context, const v1::Em
 
 grpc::Status SearchServiceImpl::Suggest(grpc::ServerContext* context, const v1::SuggestRequest* request,
                                         v1::SuggestResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.SearchService/Suggest");
   absl::StatusOr<SuggestQuery> query = ParseSuggestRequest(*request, limits_);
   if (!query.ok()) return ToGrpcStatus(query.status());
   if (absl::Status alive = CheckCallAlive(context); !alive.ok()) return ToGrpcStatus(alive);

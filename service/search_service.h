@@ -3,6 +3,7 @@
 #define ZHIKU_SERVICE_SEARCH_SERVICE_H_
 
 #include "index/knowledge_base.h"
+#include "service/auth.h"
 #include "service/validation.h"
 #include "zhiku/v1/search.grpc.pb.h"
 
@@ -15,7 +16,8 @@ absl::Status CheckCallAlive(grpc::ServerContext* context);
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
   // `kb` must outlive the service.
-  SearchServiceImpl(KnowledgeBase* kb, RequestLimits limits) : kb_(kb), limits_(limits) {}
+  SearchServiceImpl(KnowledgeBase* kb, RequestLimits limits, const Authorizer* auth)
+      : kb_(kb), limits_(limits), auth_(*auth) {}
 
   grpc::Status Search(grpc::ServerContext* context, const v1::SearchRequest* request,
                       v1::SearchResponse* response) override;
@@ -29,6 +31,7 @@ class SearchServiceImpl final : public v1::SearchService::Service {
  private:
   KnowledgeBase* const kb_;
   const RequestLimits limits_;
+  const Authorizer& auth_;
 };
 
 }  // namespace zhiku

@@ -5,21 +5,69 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "index/logging.h"
 #include "index/status_macros.h"
+#include "service/auth.h"
 #include "service/draft_service.h"
 #include "service/knowledge_service.h"
 #include "service/search_service.h"
 
 namespace zhiku {
 
+namespace {
+
+// Writes `token` and a newline to `path`, readable by the owner only.
+absl::Status WriteSecretFile(const std::string& path, const std::string& token) {
+  const std::string tmp = path + ".tmp";
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));
+  const std::string line = token + "\n";
+  const bool ok = fchmod(fd, 0600) == 0 && write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                  fsync(fd) == 0;
+  const int saved = errno;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return absl::FailedPreconditionError(absl::StrCat("cannot write ", path, ": ", std::strerror(ok ? errno : saved)));
+  }
+  return absl::OkStatus();
+}
+
+// With no active admin key (a new data dir), creates one and writes it to
+// DATA_DIR/admin.key; returns that path, or "" when admin keys exist.
+absl::StatusOr<std::string> BootstrapAdminKey(KeyStore& keys, const std::string& dir) {
+  ZHIKU_ASSIGN_OR_RETURN(std::vector<ApiKeyInfo> active, keys.List(/*include_revoked=*/false));
+  for (const ApiKeyInfo& key : active) {
+    if (key.role == Role::kAdmin) return std::string();
+  }
+  ZHIKU_ASSIGN_OR_RETURN(NewApiKey admin, keys.Create("bootstrap admin", Role::kAdmin, ""));
+  const std::string path = dir + "/admin.key";
+  ZHIKU_RETURN_IF_ERROR(WriteSecretFile(path, admin.token));
+  Log(LogLevel::kInfo, "server",
+      absl::StrCat("created admin key ", admin.info.id, " and wrote it to ", path,
+                   " (mode 0600); make the other keys with `zhikuctl --api_key_file=", path, " keys create`"));
+  return path;
+}
+
+}  // namespace
+
 struct ZhikuServer::Impl {
   std::unique_ptr<KnowledgeBase> kb;
+  std::unique_ptr<KeyStore> keys;
+  std::unique_ptr<Authorizer> authorizer;
+  std::unique_ptr<AdminServiceImpl> admin;
+  std::string admin_key_path;
   std::unique_ptr<SearchServiceImpl> search;
   std::unique_ptr<KnowledgeServiceImpl> knowledge;
   std::unique_ptr<DraftServiceImpl> drafts;
@@ -42,9 +90,21 @@ ZhikuServer::~ZhikuServer() {
 absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOptions& options) {
   auto impl = std::make_unique<Impl>();
   ZHIKU_ASSIGN_OR_RETURN(impl->kb, KnowledgeBase::Open(options.knowledge_base));
-  impl->search = std::make_unique<SearchServiceImpl>(impl->kb.get(), options.limits);
-  impl->knowledge = std::make_unique<KnowledgeServiceImpl>(impl->kb.get(), options.limits);
-  impl->drafts = std::make_unique<DraftServiceImpl>(impl->kb.get(), options.limits);
+  if (options.require_api_keys) {
+    const std::string& dir = options.knowledge_base.data_dir;
+    ZHIKU_ASSIGN_OR_RETURN(impl->keys, OpenSqliteKeyStore(dir + "/zhiku.db"));
+    ZHIKU_ASSIGN_OR_RETURN(impl->admin_key_path, BootstrapAdminKey(*impl->keys, dir));
+  } else {
+    Log(LogLevel::kWarning, "server",
+        "API KEYS ARE OFF (--insecure_no_auth): anyone who can reach this port can read, change and delete "
+        "everything. Use this for a local demo only.");
+  }
+  impl->authorizer = std::make_unique<Authorizer>(impl->keys.get());
+  const Authorizer* auth = impl->authorizer.get();
+  impl->search = std::make_unique<SearchServiceImpl>(impl->kb.get(), options.limits, auth);
+  impl->knowledge = std::make_unique<KnowledgeServiceImpl>(impl->kb.get(), options.limits, auth);
+  impl->drafts = std::make_unique<DraftServiceImpl>(impl->kb.get(), options.limits, auth);
+  impl->admin = std::make_unique<AdminServiceImpl>(auth, impl->keys.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -59,6 +119,7 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   builder.RegisterService(impl->search.get());
   builder.RegisterService(impl->knowledge.get());
   builder.RegisterService(impl->drafts.get());
+  builder.RegisterService(impl->admin.get());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
@@ -67,7 +128,8 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   impl->host = options.listen.substr(0, options.listen.rfind(':'));
   grpc::HealthCheckServiceInterface* health = impl->server->GetHealthCheckService();
   health->SetServingStatus(true);
-  for (const char* service : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService", "zhiku.v1.DraftService"}) {
+  for (const char* service : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService", "zhiku.v1.DraftService",
+                              "zhiku.v1.AdminService"}) {
     health->SetServingStatus(service, true);
   }
   Log(LogLevel::kInfo, "server", absl::StrCat("listening on ", impl->host, ":", impl->port));
@@ -93,5 +155,9 @@ void ZhikuServer::Shutdown(absl::Duration grace) {
 void ZhikuServer::Wait() { impl_->server->Wait(); }
 
 KnowledgeBase& ZhikuServer::knowledge_base() { return *impl_->kb; }
+
+KeyStore* ZhikuServer::keys() { return impl_->keys.get(); }
+
+const std::string& ZhikuServer::admin_key_path() const { return impl_->admin_key_path; }
 
 }  // namespace zhiku

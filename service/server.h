@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "index/key_store.h"
 #include "index/knowledge_base.h"
 #include "service/validation.h"
 
@@ -23,6 +24,11 @@ struct ServerOptions {
   int max_receive_message_bytes = 4 << 20;
   // Upper bound of threads serving calls (gRPC sync server); 0 = 4 x cores.
   int max_threads = 0;
+  // Every call needs an API key (see service/auth.h). On the first start
+  // without an active admin key the server creates one and writes it to
+  // DATA_DIR/admin.key (mode 0600). false = anyone may call anything
+  // (zhiku-server --insecure_no_auth, for a local demo only).
+  bool require_api_keys = true;
 };
 
 class ZhikuServer {
@@ -47,6 +53,10 @@ class ZhikuServer {
   void Wait();
 
   KnowledgeBase& knowledge_base();
+  // The API keys (null when require_api_keys is false).
+  KeyStore* keys();
+  // Where the bootstrap admin key was written, "" if none was created.
+  const std::string& admin_key_path() const;
 
  private:
   struct Impl;

@@ -11,8 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "service/bench.h"
+#include "service/client_channel.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of a running zhiku-server.");
+ABSL_FLAG(std::string, api_key_file, "",
+          "Send the API key in this file (first line) with every call; default $ZHIKU_API_KEY. A bot key is enough.");
 ABSL_FLAG(std::string, rpc, "search",
           "RPC to load: search, answer, suggest or health; a comma-separated list (search,suggest) measures "
           "each in turn in the same run.");
@@ -83,6 +86,9 @@ int main(int argc, char** argv) {
 
   zhiku::bench::BenchOptions options;
   options.server = absl::GetFlag(FLAGS_server);
+  absl::StatusOr<std::string> key = zhiku::ResolveApiKey(absl::GetFlag(FLAGS_api_key_file));
+  if (!key.ok()) return Fail(1, std::string(key.status().message()));
+  options.api_key = *key;
   options.clients = absl::GetFlag(FLAGS_clients);
   options.channels = absl::GetFlag(FLAGS_channels);
   options.duration = absl::GetFlag(FLAGS_duration);

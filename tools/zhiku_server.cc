@@ -59,6 +59,10 @@ ABSL_FLAG(absl::Duration, retrain_quiet, zhiku::SemanticOptions{}.retrain_quiet,
           "Retrain the embedding model once writes have paused this long.");
 ABSL_FLAG(absl::Duration, min_retrain_interval, zhiku::SemanticOptions{}.min_retrain_interval,
           "At most one retraining per this interval (writes in between are embedded with the current model).");
+ABSL_FLAG(bool, insecure_no_auth, false,
+          "Serve without API keys: anyone who can reach the port may read, change and delete everything. For a "
+          "local demo only. Without it every call needs 'authorization: Bearer <key>'; on the first start the server "
+          "writes an admin key to DATA_DIR/admin.key (mode 0600).");
 ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving (for scripts using port 0).");
 
 int main(int argc, char** argv) {
@@ -70,9 +74,12 @@ int main(int argc, char** argv) {
   usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
   absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
-      "Serves a Zhiku knowledge base over gRPC (zhiku.v1.SearchService, zhiku.v1.KnowledgeService,\n"
-      "grpc.health.v1.Health, server reflection).\n\n"
+      "Serves a Zhiku knowledge base over gRPC (zhiku.v1.SearchService, KnowledgeService, DraftService,\n"
+      "AdminService, grpc.health.v1.Health, server reflection).\n\n"
       "  zhiku-server --data_dir=DIR [--listen=127.0.0.1:50051]\n\n"
+      "Every call needs an API key ('authorization: Bearer <key>' metadata; the health check does not). On the\n"
+      "first start the server creates an admin key and writes it to DATA_DIR/admin.key (mode 0600); make the\n"
+      "other keys from it: zhikuctl --api_key_file=DATA_DIR/admin.key keys create --role=bot NAME.\n"
       "Stops gracefully on SIGTERM or SIGINT. Logs go to stderr.");
   absl::ParseCommandLine(argc, argv);
   // FAISS searches one query per call on our request threads: OpenMP teams
@@ -136,6 +143,13 @@ int main(int argc, char** argv) {
   semantic.min_retrain_interval = absl::GetFlag(FLAGS_min_retrain_interval);
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.require_api_keys = !absl::GetFlag(FLAGS_insecure_no_auth);
+  if (!options.require_api_keys) {
+    std::fprintf(stderr,
+                 "\n*** zhiku-server: --insecure_no_auth: NO API KEYS. Anyone who can reach %s can read, change\n"
+                 "*** and delete everything. Use this for a local demo only.\n\n",
+                 options.listen.c_str());
+  }
   absl::StatusOr<std::unique_ptr<zhiku::ZhikuServer>> server = zhiku::ZhikuServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "zhiku-server: %s\n", server.status().ToString().c_str());

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
       server != nullptr && *server != '\0') {
     options.server = server;
   }
+  if (const char* key = std::getenv("ZHIKU_API_KEY"); key != nullptr) options.api_key = key;
   options.stdout_is_tty = isatty(STDOUT_FILENO) == 1;
   options.stderr_is_tty = isatty(STDERR_FILENO) == 1;
   options.in = &std::cin;

@@ -108,6 +108,7 @@ TEST(IngestBinaryTest, UsageErrorsSayWhatToDo) {
 TEST(IngestBinaryTest, CoverageSubmitAndMergeThroughARealServer) {
   testing::TempDir dir;
   ServerOptions options;
+  options.require_api_keys = false;  // the next test sends keys
   options.listen = "127.0.0.1:0";
   options.knowledge_base.data_dir = dir.Sub("data");
   auto server = ZhikuServer::Start(options);
@@ -168,7 +169,10 @@ TEST(IngestBinaryTest, ClustersWithTheServersEmbeddingModel) {
   auto server = ZhikuServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   KnowledgeBase& kb = (*server)->knowledge_base();
-  const std::string target = "--server=" + (*server)->address();
+  // Auth is on: every call below sends the bootstrap admin key.
+  ASSERT_FALSE((*server)->admin_key_path().empty());
+  const std::string target =
+      "--server=" + (*server)->address() + " --api_key_file=" + (*server)->admin_key_path();
   const std::string log = dir.Sub("log.jsonl");
   Write(log, Log("c", {"how do I reset my password", "my card was declined at a shop"}, 2));
 
@@ -199,18 +203,23 @@ TEST(IngestBinaryTest, ClustersWithTheServersEmbeddingModel) {
   IngestRun off = Ingest(target + " --submit=false --embedding_weight=0 --output=" + dir.Sub("d2.jsonl") + " " + log);
   ASSERT_EQ(off.exit_code, 0) << off.output;
   EXPECT_THAT(off.output, Not(HasSubstr("embeddings")));
+  IngestRun keyless = Ingest("--server=" + (*server)->address() + " --submit=false --output=" + dir.Sub("d3.jsonl") + " " + log);
+  EXPECT_NE(keyless.exit_code, 0) << keyless.output;
+  EXPECT_THAT(keyless.output, HasSubstr("no API key"));
   IngestRun bad = Ingest(target + " --embedding_weight=1.5 " + log);
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_THAT(bad.output, HasSubstr("--embedding_weight must be in [0, 1]"));
 
   // The embedder itself: same vectors as the knowledge base, errors name the server.
-  TextEmbedder embed = ServerEmbedder({(*server)->address(), "", absl::Seconds(10)});
+  std::string admin_key;
+  std::getline(std::ifstream((*server)->admin_key_path()), admin_key);
+  TextEmbedder embed = ServerEmbedder({(*server)->address(), admin_key, "", absl::Seconds(10)});
   auto vectors = embed({"forgot my password", "track my order"});
   ASSERT_TRUE(vectors.ok()) << vectors.status();
   auto direct = kb.Embed({"forgot my password", "track my order"});
   ASSERT_TRUE(direct.ok()) << direct.status();
   EXPECT_EQ(*vectors, direct->vectors);
-  TextEmbedder nowhere = ServerEmbedder({"127.0.0.1:1", "", absl::Seconds(5)});
+  TextEmbedder nowhere = ServerEmbedder({"127.0.0.1:1", admin_key, "", absl::Seconds(5)});
   absl::Status refused = nowhere({"hello"}).status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(refused.message(), HasSubstr("127.0.0.1:1"));

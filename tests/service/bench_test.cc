@@ -219,6 +219,7 @@ class BenchRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ServerOptions options;
+    options.require_api_keys = false;  // API keys: auth_test.cc
     options.listen = "127.0.0.1:0";
     options.knowledge_base.data_dir = dir_.Sub("data");
     auto server = ZhikuServer::Start(options);

@@ -40,6 +40,7 @@ class DraftServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ServerOptions options;
+    options.require_api_keys = false;  // API keys: auth_test.cc
     options.listen = "127.0.0.1:0";
     options.knowledge_base.data_dir = dir_.Sub("data");
     options.knowledge_base.semantic.enabled = false;
@@ -230,19 +231,19 @@ TEST_F(DraftServiceTest, ClientSubmitsInBatchesAndReportsEveryId) {
     drafts.push_back(d);
   }
   ZHIKU_ASSERT_OK_AND_ASSIGN(SubmitDraftsSummary summary,
-                             SubmitDraftsToServer(server_->address(), "", drafts, absl::Seconds(30)));
+                             SubmitDraftsToServer(server_->address(), "", "", drafts, absl::Seconds(30)));
   EXPECT_EQ(summary.calls, 3);
   EXPECT_EQ(summary.created, 2500);
   ASSERT_EQ(summary.draft_ids.size(), 2500u);
   EXPECT_EQ(summary.draft_ids[2499], "d-2499");
   // Again: everything merges, nothing is counted twice.
-  ZHIKU_ASSERT_OK_AND_ASSIGN(summary, SubmitDraftsToServer(server_->address(), "", drafts, absl::Seconds(30)));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(summary, SubmitDraftsToServer(server_->address(), "", "", drafts, absl::Seconds(30)));
   EXPECT_EQ(summary.merged, 2500);
   ZHIKU_ASSERT_OK_AND_ASSIGN(StoredDraft stored, server_->knowledge_base().drafts().Get("d-7"));
   EXPECT_EQ(stored.draft.frequency, 1);
 
   absl::StatusOr<SubmitDraftsSummary> unknown_kb =
-      SubmitDraftsToServer(server_->address(), "brand-b", drafts, absl::Seconds(30));
+      SubmitDraftsToServer(server_->address(), "", "brand-b", drafts, absl::Seconds(30));
   EXPECT_TRUE(absl::IsNotFound(unknown_kb.status())) << unknown_kb.status();
   EXPECT_THAT(unknown_kb.status().message(), HasSubstr("the 0 before them are stored"));
 }

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "service/client_channel.h"
 #include "tests/test_util.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
 #include "zhiku/v1/search.grpc.pb.h"
@@ -60,7 +61,10 @@ class ServerProcess {
       int port = 0;
       if (in >> port && port > 0) {
         address_ = absl::StrCat("127.0.0.1:", port);
-        channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+        // The server wrote its admin key on the first start; every call sends it.
+        std::string key;
+        std::getline(std::ifstream(data_dir_ + "/admin.key"), key);
+        channel_ = OpenChannel(address_, key);
         return ::testing::AssertionSuccess();
       }
       int status = 0;

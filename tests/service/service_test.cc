@@ -37,6 +37,7 @@ class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ServerOptions options;
+    options.require_api_keys = false;  // API keys: auth_test.cc
     options.listen = "127.0.0.1:0";
     options.knowledge_base.data_dir = dir_.Sub("data");
     auto server = ZhikuServer::Start(options);
@@ -575,6 +576,7 @@ class OwnVectorsTest : public ::testing::Test {
 
   void Start() {
     ServerOptions options;
+    options.require_api_keys = false;  // API keys: auth_test.cc
     options.listen = "127.0.0.1:0";
     options.knowledge_base.data_dir = dir_.Sub("data");
     options.knowledge_base.semantic.retrain_quiet = absl::Milliseconds(100);

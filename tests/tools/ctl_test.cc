@@ -206,13 +206,15 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
        {"--queries", "--limit", "--semantic_ratio", "--fusion", "--answer_precision",
         "--suggest_confidence", "--wait_model", "--fail_below"}},
       {"drafts", {"--status", "--coverage", "--sort", "--limit", "--page_token", "--all", "--reason"}},
+      {"keys", {"--role", "--all"}},
+      {"whoami", {}},
       {"help", {}},
   };
   EXPECT_EQ(CtlSubcommandNames().size(), kFlags.size());
   Result r = RunArgs({"--help"});
   ASSERT_EQ(r.code, kExitOk);
   EXPECT_EQ(r.out, CtlUsage());
-  for (const char* flag : {"--server", "--json", "--timeout", "--color"}) {
+  for (const char* flag : {"--server", "--api_key_file", "--json", "--timeout", "--color"}) {
     EXPECT_THAT(r.out, HasSubstr(flag));
   }
   for (const char* code : {"  0  ", "  1  ", "  2  ", "  3  ", "  4  "}) {
@@ -1075,6 +1077,7 @@ class CtlAgainstRealServer : public ::testing::Test {
  protected:
   void SetUp() override {
     ServerOptions options;
+    options.require_api_keys = false;  // API keys: auth_test.cc
     options.listen = "127.0.0.1:0";
     options.knowledge_base.data_dir = dir_.Sub("data");
     absl::StatusOr<std::unique_ptr<ZhikuServer>> server = ZhikuServer::Start(options);
@@ -1230,6 +1233,7 @@ class CtlAgainstSampleKb : public CtlAgainstRealServer {
  protected:
   void SetUp() override {
     ServerOptions options;
+    options.require_api_keys = false;  // API keys: auth_test.cc
     options.listen = "127.0.0.1:0";
     options.knowledge_base.data_dir = dir_.Sub("data");
     options.knowledge_base.semantic.enabled = true;

@@ -1,0 +1,406 @@
+// API keys end to end: the key store, the bootstrap admin key, and the role
+// matrix (every RPC of every Zhiku service x every role, no key, a revoked
+// key, a malformed key, a wrong secret) through a real server on 127.0.0.1.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "gtest/gtest.h"
+#include "index/key_store.h"
+#include "service/client_channel.h"
+#include "service/server.h"
+#include "tests/test_util.h"
+#include "zhiku/v1/admin.grpc.pb.h"
+#include "zhiku/v1/draft.grpc.pb.h"
+#include "zhiku/v1/knowledge.grpc.pb.h"
+#include "zhiku/v1/search.grpc.pb.h"
+
+namespace zhiku {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(KeyStore, CreateAuthenticateRevokeAndKeepOnlyADigest) {
+  testing::TempDir dir;
+  auto store = OpenSqliteKeyStore(dir.Sub("zhiku.db"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  KeyStore& keys = **store;
+  auto admin = keys.Create("ops", Role::kAdmin, "");
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  auto bot = keys.Create("  web chatbot ", Role::kBot, admin->info.id);
+  ASSERT_TRUE(bot.ok()) << bot.status();
+  EXPECT_EQ(bot->info.name, "web chatbot");
+  EXPECT_EQ(KeyIdOf(bot->token), bot->info.id);
+
+  auto who = keys.Authenticate(bot->token);
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->role, Role::kBot);
+  EXPECT_EQ(who->created_by, admin->info.id);
+
+  // Same id, another secret: refused like an unknown key.
+  std::string forged = bot->token;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_EQ(keys.Authenticate(forged).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(keys.Authenticate("Bearer xyz").status().message(), HasSubstr("malformed"));
+  EXPECT_EQ(keys.Create("", Role::kBot, "").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(keys.Create(std::string(201, 'n'), Role::kBot, "").status().code(), absl::StatusCode::kInvalidArgument);
+
+  // The database holds no secret, only its digest.
+  const std::string secret = bot->token.substr(bot->token.rfind('_') + 1);
+  EXPECT_EQ(ReadFile(dir.Sub("zhiku.db")).find(secret), std::string::npos);
+  EXPECT_EQ(ReadFile(dir.Sub("zhiku.db-wal")).find(secret), std::string::npos);
+
+  auto revoked = keys.Revoke(bot->info.id, admin->info.id);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_GT(revoked->revoked_at_ms, 0);
+  absl::Status after = keys.Authenticate(bot->token).status();
+  EXPECT_EQ(after.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(after.message(), HasSubstr("revoked"));
+  EXPECT_EQ(keys.Revoke(bot->info.id, "").status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(keys.Revoke("0000000000000000", "").status().code(), absl::StatusCode::kNotFound);
+
+  // The last admin key cannot go; once there is a second one, it can.
+  absl::Status last = keys.Revoke(admin->info.id, admin->info.id).status();
+  EXPECT_EQ(last.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(last.message(), HasSubstr("last active admin key"));
+  auto second = keys.Create("second admin", Role::kAdmin, admin->info.id);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(keys.Revoke(admin->info.id, second->info.id).ok());
+
+  auto active = keys.List(false);
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_EQ((*active)[0].id, second->info.id);
+  auto all = keys.List(true);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 3u);
+}
+
+TEST(RoleNames, RoundTrip) {
+  for (Role r : {Role::kBot, Role::kAgent, Role::kEditor, Role::kAdmin}) {
+    auto parsed = ParseRole(RoleName(r));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, r);
+  }
+  EXPECT_THAT(ParseRole("root").status().message(), HasSubstr("bot, agent, editor, admin"));
+}
+
+// One call of each RPC with an empty request, through typed stubs.
+using Call = std::function<grpc::Status(grpc::Channel&, grpc::ClientContext&)>;
+
+std::map<std::string, Call> EveryRpc() {
+  std::map<std::string, Call> calls;
+  auto search = [](auto fn) {
+    return [fn](grpc::Channel& channel, grpc::ClientContext& context) {
+      auto stub = v1::SearchService::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+      return fn(*stub, context);
+    };
+  };
+  auto knowledge = [](auto fn) {
+    return [fn](grpc::Channel& channel, grpc::ClientContext& context) {
+      auto stub = v1::KnowledgeService::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+      return fn(*stub, context);
+    };
+  };
+  auto drafts = [](auto fn) {
+    return [fn](grpc::Channel& channel, grpc::ClientContext& context) {
+      auto stub = v1::DraftService::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+      return fn(*stub, context);
+    };
+  };
+  auto admin = [](auto fn) {
+    return [fn](grpc::Channel& channel, grpc::ClientContext& context) {
+      auto stub = v1::AdminService::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+      return fn(*stub, context);
+    };
+  };
+#define ZHIKU_UNARY(table, service, method, request_type, response_type)                              \
+  calls["zhiku.v1." #service "/" #method] = table([](auto& stub, grpc::ClientContext& context) {    \
+    v1::request_type request;                                                                        \
+    v1::response_type response;                                                                      \
+    return stub.method(&context, request, &response);                                                \
+  })
+  ZHIKU_UNARY(search, SearchService, Search, SearchRequest, SearchResponse);
+  ZHIKU_UNARY(search, SearchService, Suggest, SuggestRequest, SuggestResponse);
+  ZHIKU_UNARY(search, SearchService, Answer, AnswerRequest, AnswerResponse);
+  ZHIKU_UNARY(search, SearchService, Embed, EmbedRequest, EmbedResponse);
+  ZHIKU_UNARY(knowledge, KnowledgeService, CreateEntry, CreateEntryRequest, Entry);
+  ZHIKU_UNARY(knowledge, KnowledgeService, GetEntry, GetEntryRequest, Entry);
+  ZHIKU_UNARY(knowledge, KnowledgeService, UpdateEntry, UpdateEntryRequest, Entry);
+  ZHIKU_UNARY(knowledge, KnowledgeService, DeleteEntry, DeleteEntryRequest, DeleteEntryResponse);
+  ZHIKU_UNARY(knowledge, KnowledgeService, ListEntries, ListEntriesRequest, ListEntriesResponse);
+  ZHIKU_UNARY(knowledge, KnowledgeService, GetStatus, GetStatusRequest, KnowledgeBaseStatus);
+  ZHIKU_UNARY(drafts, DraftService, SubmitDrafts, SubmitDraftsRequest, SubmitDraftsResponse);
+  ZHIKU_UNARY(drafts, DraftService, ListDrafts, ListDraftsRequest, ListDraftsResponse);
+  ZHIKU_UNARY(drafts, DraftService, GetDraft, GetDraftRequest, Draft);
+  ZHIKU_UNARY(drafts, DraftService, RejectDraft, RejectDraftRequest, Draft);
+  ZHIKU_UNARY(admin, AdminService, CreateApiKey, CreateApiKeyRequest, CreateApiKeyResponse);
+  ZHIKU_UNARY(admin, AdminService, ListApiKeys, ListApiKeysRequest, ListApiKeysResponse);
+  ZHIKU_UNARY(admin, AdminService, RevokeApiKey, RevokeApiKeyRequest, ApiKey);
+  ZHIKU_UNARY(admin, AdminService, WhoAmI, WhoAmIRequest, ApiKey);
+#undef ZHIKU_UNARY
+  calls["zhiku.v1.KnowledgeService/ImportEntries"] = knowledge([](auto& stub, grpc::ClientContext& context) {
+    v1::ImportEntriesResponse response;
+    auto writer = stub.ImportEntries(&context, &response);
+    writer->WritesDone();
+    return writer->Finish();
+  });
+  calls["zhiku.v1.KnowledgeService/ImportCorpus"] = knowledge([](auto& stub, grpc::ClientContext& context) {
+    v1::ImportCorpusResponse response;
+    auto writer = stub.ImportCorpus(&context, &response);
+    writer->WritesDone();
+    return writer->Finish();
+  });
+  calls["zhiku.v1.KnowledgeService/ExportEntries"] = knowledge([](auto& stub, grpc::ClientContext& context) {
+    auto reader = stub.ExportEntries(&context, v1::ExportEntriesRequest());
+    v1::ExportEntriesResponse chunk;
+    while (reader->Read(&chunk)) {
+    }
+    return reader->Finish();
+  });
+  return calls;
+}
+
+// The role matrix, written out independently of the server's table:
+// bot asks; agent also reads entries; editor also writes entries and drafts;
+// admin also manages keys.
+Role Needed(const std::string& method) {
+  static const std::map<std::string, Role> kNeeded = {
+      {"zhiku.v1.SearchService/Search", Role::kBot},
+      {"zhiku.v1.SearchService/Suggest", Role::kBot},
+      {"zhiku.v1.SearchService/Answer", Role::kBot},
+      {"zhiku.v1.AdminService/WhoAmI", Role::kBot},
+      {"zhiku.v1.SearchService/Embed", Role::kAgent},
+      {"zhiku.v1.KnowledgeService/GetEntry", Role::kAgent},
+      {"zhiku.v1.KnowledgeService/ListEntries", Role::kAgent},
+      {"zhiku.v1.KnowledgeService/ExportEntries", Role::kAgent},
+      {"zhiku.v1.KnowledgeService/GetStatus", Role::kAgent},
+      {"zhiku.v1.KnowledgeService/CreateEntry", Role::kEditor},
+      {"zhiku.v1.KnowledgeService/UpdateEntry", Role::kEditor},
+      {"zhiku.v1.KnowledgeService/DeleteEntry", Role::kEditor},
+      {"zhiku.v1.KnowledgeService/ImportEntries", Role::kEditor},
+      {"zhiku.v1.KnowledgeService/ImportCorpus", Role::kEditor},
+      {"zhiku.v1.DraftService/SubmitDrafts", Role::kEditor},
+      {"zhiku.v1.DraftService/ListDrafts", Role::kEditor},
+      {"zhiku.v1.DraftService/GetDraft", Role::kEditor},
+      {"zhiku.v1.DraftService/RejectDraft", Role::kEditor},
+      {"zhiku.v1.AdminService/CreateApiKey", Role::kAdmin},
+      {"zhiku.v1.AdminService/ListApiKeys", Role::kAdmin},
+      {"zhiku.v1.AdminService/RevokeApiKey", Role::kAdmin},
+  };
+  auto it = kNeeded.find(method);
+  return it == kNeeded.end() ? static_cast<Role>(99) : it->second;
+}
+
+class AuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.knowledge_base.data_dir = dir_.Sub("data");
+    options.knowledge_base.semantic.enabled = false;
+    auto server = ZhikuServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  grpc::Status CallWith(const std::string& key, const Call& call) {
+    auto channel = OpenChannel(server_->address(), key);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return call(*channel, context);
+  }
+
+  std::string AdminKey() {
+    std::string key;
+    std::getline(std::ifstream(server_->admin_key_path()), key);
+    return key;
+  }
+
+  zhiku::testing::TempDir dir_;
+  std::unique_ptr<ZhikuServer> server_;
+};
+
+TEST_F(AuthTest, BootstrapWritesAnAdminKeyReadableByTheOwnerOnly) {
+  const std::string path = server_->admin_key_path();
+  ASSERT_EQ(path, dir_.Sub("data") + "/admin.key");
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto who = server_->keys()->Authenticate(AdminKey());
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->role, Role::kAdmin);
+
+  // A restart finds the admin key and makes no other.
+  const std::string first = AdminKey();
+  server_.reset();
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.knowledge_base.data_dir = dir_.Sub("data");
+  options.knowledge_base.semantic.enabled = false;
+  auto again = ZhikuServer::Start(options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->admin_key_path(), "");
+  EXPECT_EQ(ReadFile(path), first + "\n");
+  auto keys = (*again)->keys()->List(true);
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->size(), 1u);
+}
+
+TEST_F(AuthTest, EveryRpcTimesEveryRole) {
+  const std::map<std::string, Call> calls = EveryRpc();
+  // The table above must cover every method the services declare, so a new
+  // RPC cannot slip past this test.
+  std::set<std::string> declared;
+  for (const char* name : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService", "zhiku.v1.DraftService",
+                           "zhiku.v1.AdminService"}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    ASSERT_NE(service, nullptr) << name;
+    for (int i = 0; i < service->method_count(); ++i) {
+      declared.insert(std::string(name) + "/" + service->method(i)->name());
+    }
+  }
+  for (const std::string& method : declared) {
+    EXPECT_TRUE(calls.count(method)) << method << " is not called by this test";
+    EXPECT_NE(static_cast<int>(Needed(method)), 99) << method << " has no expected role in this test";
+  }
+
+  std::map<Role, std::string> key_of;
+  key_of[Role::kAdmin] = AdminKey();
+  for (Role r : {Role::kBot, Role::kAgent, Role::kEditor}) {
+    auto created = server_->keys()->Create(std::string(RoleName(r)) + " key", r, "");
+    ASSERT_TRUE(created.ok());
+    key_of[r] = created->token;
+  }
+  auto gone = server_->keys()->Create("revoked key", Role::kAdmin, "");
+  ASSERT_TRUE(gone.ok());
+  ASSERT_TRUE(server_->keys()->Revoke(gone->info.id, "").ok());
+  std::string forged = key_of[Role::kEditor];
+  forged.back() = forged.back() == 'a' ? 'b' : 'a';
+
+  for (const auto& [method, call] : calls) {
+    SCOPED_TRACE(method);
+    grpc::Status none = CallWith("", call);
+    EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED) << none.error_message();
+    EXPECT_THAT(none.error_message(), HasSubstr("no API key"));
+    grpc::Status revoked = CallWith(gone->token, call);
+    EXPECT_EQ(revoked.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_THAT(revoked.error_message(), HasSubstr("revoked"));
+    EXPECT_EQ(CallWith(forged, call).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(CallWith("not-a-key", call).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    for (const auto& [role, key] : key_of) {
+      grpc::Status s = CallWith(key, call);
+      if (static_cast<int>(role) < static_cast<int>(Needed(method))) {
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << RoleName(role) << ": " << s.error_message();
+        EXPECT_THAT(s.error_message(), HasSubstr(std::string("has role ") + std::string(RoleName(role))));
+      } else {
+        EXPECT_NE(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << RoleName(role) << ": " << s.error_message();
+        EXPECT_NE(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << RoleName(role) << ": " << s.error_message();
+      }
+    }
+  }
+}
+
+TEST_F(AuthTest, KeysAreManagedThroughAdminService) {
+  auto admin = v1::AdminService::NewStub(OpenChannel(server_->address(), AdminKey()));
+  grpc::ClientContext create_context;
+  v1::CreateApiKeyRequest create;
+  create.set_name("agent console");
+  create.set_role(v1::ROLE_AGENT);
+  v1::CreateApiKeyResponse created;
+  ASSERT_TRUE(admin->CreateApiKey(&create_context, create, &created).ok());
+  EXPECT_EQ(created.key().role(), v1::ROLE_AGENT);
+  EXPECT_EQ(created.key().created_by(), *KeyIdOf(AdminKey()));
+
+  auto as_agent = v1::AdminService::NewStub(OpenChannel(server_->address(), created.token()));
+  grpc::ClientContext who_context;
+  v1::ApiKey me;
+  ASSERT_TRUE(as_agent->WhoAmI(&who_context, v1::WhoAmIRequest(), &me).ok());
+  EXPECT_EQ(me.id(), created.key().id());
+  EXPECT_EQ(me.name(), "agent console");
+
+  grpc::ClientContext bad_context;
+  v1::CreateApiKeyRequest no_role;
+  no_role.set_name("x");
+  v1::CreateApiKeyResponse unused;
+  EXPECT_EQ(admin->CreateApiKey(&bad_context, no_role, &unused).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  grpc::ClientContext revoke_context;
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_id(created.key().id());
+  v1::ApiKey revoked;
+  ASSERT_TRUE(admin->RevokeApiKey(&revoke_context, revoke, &revoked).ok());
+  grpc::ClientContext after_context;
+  grpc::Status after = as_agent->WhoAmI(&after_context, v1::WhoAmIRequest(), &me);
+  EXPECT_EQ(after.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  grpc::ClientContext list_context;
+  v1::ListApiKeysRequest list;
+  list.set_include_revoked(true);
+  v1::ListApiKeysResponse listed;
+  ASSERT_TRUE(admin->ListApiKeys(&list_context, list, &listed).ok());
+  EXPECT_EQ(listed.keys_size(), 2);
+}
+
+TEST(AuthOff, EveryCallIsAllowedAndKeysAreRefused) {
+  testing::TempDir dir;
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.knowledge_base.data_dir = dir.Sub("data");
+  options.knowledge_base.semantic.enabled = false;
+  options.require_api_keys = false;
+  auto server = ZhikuServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ((*server)->keys(), nullptr);
+  EXPECT_FALSE(std::ifstream(dir.Sub("data") + "/admin.key").good());
+  auto admin = v1::AdminService::NewStub(OpenChannel((*server)->address(), ""));
+  grpc::ClientContext context;
+  v1::ApiKey me;
+  ASSERT_TRUE(admin->WhoAmI(&context, v1::WhoAmIRequest(), &me).ok());
+  EXPECT_EQ(me.role(), v1::ROLE_ADMIN);
+  grpc::ClientContext create_context;
+  v1::CreateApiKeyRequest create;
+  create.set_name("x");
+  create.set_role(v1::ROLE_BOT);
+  v1::CreateApiKeyResponse created;
+  EXPECT_EQ(admin->CreateApiKey(&create_context, create, &created).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST(ResolveApiKey, FileBeatsEnvironmentAndErrorsNameTheFile) {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("key")) << "  zk_abc  \nsecond line\n";
+  setenv(kApiKeyEnv, "from-env", 1);
+  auto from_file = ResolveApiKey(dir.Sub("key"));
+  ASSERT_TRUE(from_file.ok());
+  EXPECT_EQ(*from_file, "zk_abc");
+  auto from_env = ResolveApiKey("");
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(*from_env, "from-env");
+  unsetenv(kApiKeyEnv);
+  auto none = ResolveApiKey("");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, "");
+  absl::Status missing = ResolveApiKey(dir.Sub("nope")).status();
+  EXPECT_THAT(missing.message(), HasSubstr(dir.Sub("nope")));
+  std::ofstream(dir.Sub("empty")) << "\n";
+  EXPECT_EQ(ResolveApiKey(dir.Sub("empty")).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace zhiku
