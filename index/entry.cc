@@ -1,5 +1,6 @@
 #include "index/entry.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -378,6 +379,58 @@ std::string EntryToJsonLine(const Entry& entry) {
   // Stored entries are valid UTF-8; "replace" keeps a bug elsewhere from
   // turning an export into an exception.
   return json.dump(/*indent=*/-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::string_view VersionActionName(VersionAction action) {
+  switch (action) {
+    case VersionAction::kCreate: return "create";
+    case VersionAction::kUpdate: return "update";
+    case VersionAction::kImport: return "import";
+    case VersionAction::kDelete: return "delete";
+    case VersionAction::kRollback: return "rollback";
+    case VersionAction::kBaseline: return "baseline";
+  }
+  return "unknown";
+}
+
+std::vector<FieldChange> DiffEntries(const Entry* before, const Entry& after) {
+  static const Entry kEmpty;
+  const Entry& b = before == nullptr ? kEmpty : *before;
+  std::vector<FieldChange> out;
+  auto text = [&](const char* field, const std::string& x, const std::string& y) {
+    if (x == y) return;
+    FieldChange c;
+    c.field = field;
+    c.before = x;
+    c.after = y;
+    out.push_back(std::move(c));
+  };
+  auto list = [&](const char* field, const std::vector<std::string>& x, const std::vector<std::string>& y) {
+    FieldChange c;
+    c.field = field;
+    for (const std::string& v : y) {
+      if (std::find(x.begin(), x.end(), v) == x.end()) c.added.push_back(v);
+    }
+    for (const std::string& v : x) {
+      if (std::find(y.begin(), y.end(), v) == y.end()) c.removed.push_back(v);
+    }
+    if (!c.added.empty() || !c.removed.empty()) out.push_back(std::move(c));
+  };
+  text("question", b.question, after.question);
+  list("variants", b.variants, after.variants);
+  text("answer", b.answer, after.answer);
+  text("category", b.category, after.category);
+  list("tags", b.tags, after.tags);
+  text("locale", b.locale, after.locale);
+  text("channel", b.channel, after.channel);
+  if (b.vectors != after.vectors) {
+    FieldChange c;
+    c.field = "vectors";
+    c.before = std::to_string(b.vectors.size());
+    c.after = std::to_string(after.vectors.size());
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 }  // namespace zhiku

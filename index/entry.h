@@ -91,6 +91,54 @@ absl::StatusOr<Entry> EntryFromJsonLine(absl::string_view line);
 // float32).
 std::string EntryToJsonLine(const Entry& entry);
 
+// Who made a change and why: recorded with every version of an entry.
+struct WriteInfo {
+  std::string author;  // e.g. "key 3f2a9c0b1e4d5a6f (editor console)"
+  std::string reason;  // free text, may be empty
+};
+
+// What a version did to the entry.
+enum class VersionAction {
+  kCreate = 1,
+  kUpdate = 2,
+  kImport = 3,    // created or replaced by an import
+  kDelete = 4,    // content is what was deleted
+  kRollback = 5,  // content is an earlier version's (rolled_back_to)
+  kBaseline = 6,  // the entry as it was before history was kept
+};
+
+// "create", "update", "import", "delete", "rollback", "baseline".
+absl::string_view VersionActionName(VersionAction action);
+
+// One immutable version of an entry.
+struct EntryVersion {
+  std::string entry_id;
+  int64_t version = 0;
+  VersionAction action = VersionAction::kUpdate;
+  std::string author;
+  std::string reason;
+  int64_t at_ms = 0;
+  int64_t rolled_back_to = 0;  // kRollback: the version restored
+  Entry content;               // the entry after the change (kDelete: before it)
+};
+
+// One field that differs between two contents of an entry. Text fields
+// (question, answer, category, locale, channel) set before/after; list
+// fields (variants, tags) set added/removed; "vectors" says only that they
+// changed (before/after hold the counts).
+struct FieldChange {
+  std::string field;
+  std::string before;
+  std::string after;
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+};
+
+// The fields that differ from `before` to `after` (nullptr = nothing
+// before: every non-empty field is a change), in a fixed field order. Ids,
+// versions and timestamps are not compared.
+std::vector<FieldChange> DiffEntries(const Entry* before, const Entry& after);
+
 }  // namespace zhiku
 
 #endif  // ZHIKU_INDEX_ENTRY_H_

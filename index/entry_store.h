@@ -66,9 +66,15 @@ class EntryStore {
   // dimension, and it can change only once no other entry has vectors.
   //
   // Stores a new entry. An empty id is replaced by a generated one. Sets
-  // version = 1 and both timestamps. Returns the stored entry.
+  // version = 1 (or one past the last version of a deleted entry with this
+  // id) and both timestamps. Returns the stored entry.
   // AlreadyExists if the id is taken; InvalidArgument if ValidateEntry fails.
-  virtual absl::StatusOr<Entry> Create(Entry entry) = 0;
+  //
+  // Every write that changes an entry (Create, Update, Delete, UpsertBatch,
+  // Rollback) also records an immutable EntryVersion with `info` (author,
+  // reason) in the same transaction. An id that was deleted and is created
+  // again continues its version numbers (its history is kept).
+  virtual absl::StatusOr<Entry> Create(Entry entry, const WriteInfo& info = {}) = 0;
 
   // NotFound if there is no entry with `id`.
   virtual absl::StatusOr<Entry> Get(absl::string_view id) = 0;
@@ -79,10 +85,11 @@ class EntryStore {
   // InvalidArgument for an empty id, a negative expected_version or an entry
   // failing ValidateEntry. Version, created_at and updated_at of `entry` are
   // ignored.
-  virtual absl::StatusOr<Entry> Update(Entry entry, int64_t expected_version) = 0;
+  virtual absl::StatusOr<Entry> Update(Entry entry, int64_t expected_version, const WriteInfo& info = {}) = 0;
 
   // Deletes the entry; same expected_version rule as Update. NotFound if absent.
-  virtual absl::Status Delete(absl::string_view id, int64_t expected_version) = 0;
+  // The deletion is a version too (holding the deleted content).
+  virtual absl::Status Delete(absl::string_view id, int64_t expected_version, const WriteInfo& info = {}) = 0;
 
   // Creates or replaces each entry by id in one transaction (import). Entries
   // failing ValidateEntry get an InvalidArgument outcome and the rest are
@@ -95,7 +102,23 @@ class EntryStore {
   // AlreadyExists. An empty id gets a generated one (created = true). An entry
   // whose content equals the stored one is left as is: OK with the stored
   // entry, no new version and no change-log row (re-imports are idempotent).
-  virtual absl::StatusOr<std::vector<UpsertOutcome>> UpsertBatch(std::vector<Entry> entries) = 0;
+  virtual absl::StatusOr<std::vector<UpsertOutcome>> UpsertBatch(std::vector<Entry> entries,
+                                                                  const WriteInfo& info = {}) = 0;
+
+  // ---- History. Versions of entry `id`, newest first, at most `limit`
+  // (1..1000), starting below `before_version` (0 = from the newest).
+  // Deleted entries keep theirs. NotFound if the id never existed.
+  virtual absl::StatusOr<std::vector<EntryVersion>> ListVersions(absl::string_view id, int64_t before_version,
+                                                                 int limit) = 0;
+  // One version; NotFound naming the versions that exist.
+  virtual absl::StatusOr<EntryVersion> GetVersion(absl::string_view id, int64_t version) = 0;
+  // Makes the content of `version` current again, as a new version
+  // (kRollback), recreating the entry if it was deleted. expected_version
+  // as for Update (the current version; for a deleted entry its deletion's).
+  // InvalidArgument if `version` is a deletion (roll back to the one
+  // before it); NotFound if there is no such version.
+  virtual absl::StatusOr<Entry> Rollback(absl::string_view id, int64_t version, int64_t expected_version,
+                                         const WriteInfo& info) = 0;
 
   // Entries ordered by id, filtered, paged. InvalidArgument if limit is
   // outside 1..1000.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -195,6 +196,75 @@ absl::Status NotFound(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat("no entry with id ", Quoted(id)));
 }
 
+// The highest version recorded for `id`, 0 if it has no history.
+absl::StatusOr<int64_t> LastRecordedVersion(Connection& db, absl::string_view id) {
+  ZHIKU_ASSIGN_OR_RETURN(Statement query,
+                         db.Prepare("SELECT COALESCE(MAX(version), 0) FROM entry_versions WHERE entry_id = ?"));
+  query.Bind(id);
+  ZHIKU_ASSIGN_OR_RETURN(bool row, query.Step());
+  return row ? query.Int(0) : 0;
+}
+
+absl::Status RecordVersion(Connection& db, const Entry& content, int64_t version, VersionAction action,
+                           const WriteInfo& info, int64_t at_ms, int64_t rolled_back_to = 0) {
+  ZHIKU_ASSIGN_OR_RETURN(Statement insert,
+                         db.Prepare("INSERT INTO entry_versions(entry_id, version, action, author, reason, at_ms, "
+                                    "rolled_back_to, content) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert.Bind(content.id)
+      .Bind(version)
+      .Bind(int64_t{static_cast<int>(action)})
+      .Bind(info.author)
+      .Bind(info.reason)
+      .Bind(at_ms)
+      .Bind(rolled_back_to)
+      .Bind(EntryToJsonLine(content));
+  return insert.Run();
+}
+
+// Entries stored before history was kept have no row for their current
+// version: record it (kBaseline) before the first change, so every change
+// has something to be compared with.
+absl::Status EnsureBaseline(Connection& db, const Entry& stored) {
+  ZHIKU_ASSIGN_OR_RETURN(Statement query,
+                         db.Prepare("SELECT 1 FROM entry_versions WHERE entry_id = ? AND version = ?"));
+  query.Bind(stored.id).Bind(stored.version);
+  ZHIKU_ASSIGN_OR_RETURN(bool found, query.Step());
+  if (found) return absl::OkStatus();
+  return RecordVersion(db, stored, stored.version, VersionAction::kBaseline, WriteInfo{"", "before history was kept"},
+                       stored.updated_at_ms);
+}
+
+constexpr char kSelectVersion[] =
+    "SELECT entry_id, version, action, author, reason, at_ms, rolled_back_to, content FROM entry_versions";
+
+absl::StatusOr<EntryVersion> ReadVersionRow(const Statement& row) {
+  EntryVersion v;
+  v.entry_id = row.Text(0);
+  v.version = row.Int(1);
+  v.action = static_cast<VersionAction>(row.Int(2));
+  v.author = row.Text(3);
+  v.reason = row.Text(4);
+  v.at_ms = row.Int(5);
+  v.rolled_back_to = row.Int(6);
+  absl::StatusOr<Entry> content = EntryFromJsonLine(row.TextView(7));
+  if (!content.ok()) {
+    return absl::DataLossError(absl::StrCat("version ", v.version, " of entry ", Quoted(v.entry_id),
+                                            " is unreadable: ", content.status().message()));
+  }
+  v.content = *std::move(content);
+  return v;
+}
+
+absl::StatusOr<std::optional<EntryVersion>> LoadVersion(Connection& db, absl::string_view id, int64_t version) {
+  static const std::string sql = absl::StrCat(kSelectVersion, " WHERE entry_id = ? AND version = ?");
+  ZHIKU_ASSIGN_OR_RETURN(Statement query, db.Prepare(sql.c_str()));
+  query.Bind(id).Bind(version);
+  ZHIKU_ASSIGN_OR_RETURN(bool found, query.Step());
+  if (!found) return std::optional<EntryVersion>();
+  ZHIKU_ASSIGN_OR_RETURN(EntryVersion v, ReadVersionRow(query));
+  return std::optional<EntryVersion>(std::move(v));
+}
+
 
 class SqliteEntryStore final : public EntryStore {
  public:
@@ -209,7 +279,7 @@ class SqliteEntryStore final : public EntryStore {
     rng_.seed((uint64_t{device()} << 32) | device());
   }
 
-  absl::StatusOr<Entry> Create(Entry entry) override {
+  absl::StatusOr<Entry> Create(Entry entry, const WriteInfo& info) override {
     entry = CanonicalizeEntry(std::move(entry));
     ZHIKU_RETURN_IF_ERROR(ValidateEntry(entry));
     absl::MutexLock lock(&mu_);
@@ -227,9 +297,11 @@ class SqliteEntryStore final : public EntryStore {
     }
     ZHIKU_RETURN_IF_ERROR(CheckVectorDimension(db, entry));
     entry.created_at_ms = entry.updated_at_ms = NowMs();
-    entry.version = 1;
+    ZHIKU_ASSIGN_OR_RETURN(const int64_t last, LastRecordedVersion(db, entry.id));
+    entry.version = last + 1;
     ZHIKU_RETURN_IF_ERROR(WriteEntry(db, entry, /*insert=*/true));
     ZHIKU_RETURN_IF_ERROR(AppendChange(db, entry.id, /*deleted=*/false, entry.updated_at_ms));
+    ZHIKU_RETURN_IF_ERROR(RecordVersion(db, entry, entry.version, VersionAction::kCreate, info, entry.updated_at_ms));
     ZHIKU_RETURN_IF_ERROR(txn.Commit());
     return entry;
   }
@@ -243,7 +315,7 @@ class SqliteEntryStore final : public EntryStore {
     });
   }
 
-  absl::StatusOr<Entry> Update(Entry entry, int64_t expected_version) override {
+  absl::StatusOr<Entry> Update(Entry entry, int64_t expected_version, const WriteInfo& info) override {
     if (entry.id.empty()) return absl::InvalidArgumentError("Update needs the id of an existing entry");
     ZHIKU_RETURN_IF_ERROR(CheckExpectedVersionArg(expected_version));
     entry = CanonicalizeEntry(std::move(entry));
@@ -256,16 +328,18 @@ class SqliteEntryStore final : public EntryStore {
     if (!stored.has_value()) return NotFound(entry.id);
     ZHIKU_RETURN_IF_ERROR(CheckExpectedVersion(*stored, expected_version));
     ZHIKU_RETURN_IF_ERROR(CheckVectorDimension(db, entry));
+    ZHIKU_RETURN_IF_ERROR(EnsureBaseline(db, *stored));
     entry.created_at_ms = stored->created_at_ms;
     entry.updated_at_ms = NowMs();
     entry.version = stored->version + 1;
     ZHIKU_RETURN_IF_ERROR(WriteEntry(db, entry, /*insert=*/false));
     ZHIKU_RETURN_IF_ERROR(AppendChange(db, entry.id, /*deleted=*/false, entry.updated_at_ms));
+    ZHIKU_RETURN_IF_ERROR(RecordVersion(db, entry, entry.version, VersionAction::kUpdate, info, entry.updated_at_ms));
     ZHIKU_RETURN_IF_ERROR(txn.Commit());
     return entry;
   }
 
-  absl::Status Delete(absl::string_view id, int64_t expected_version) override {
+  absl::Status Delete(absl::string_view id, int64_t expected_version, const WriteInfo& info) override {
     if (id.empty()) return absl::InvalidArgumentError("entry id is empty");
     ZHIKU_RETURN_IF_ERROR(CheckExpectedVersionArg(expected_version));
     absl::MutexLock lock(&mu_);
@@ -280,11 +354,14 @@ class SqliteEntryStore final : public EntryStore {
       erase.Bind(id);
       ZHIKU_RETURN_IF_ERROR(erase.Run());
     }
-    ZHIKU_RETURN_IF_ERROR(AppendChange(db, id, /*deleted=*/true, NowMs()));
+    const int64_t now = NowMs();
+    ZHIKU_RETURN_IF_ERROR(EnsureBaseline(db, *stored));
+    ZHIKU_RETURN_IF_ERROR(AppendChange(db, id, /*deleted=*/true, now));
+    ZHIKU_RETURN_IF_ERROR(RecordVersion(db, *stored, stored->version + 1, VersionAction::kDelete, info, now));
     return txn.Commit();
   }
 
-  absl::StatusOr<std::vector<UpsertOutcome>> UpsertBatch(std::vector<Entry> entries) override {
+  absl::StatusOr<std::vector<UpsertOutcome>> UpsertBatch(std::vector<Entry> entries, const WriteInfo& info) override {
     std::vector<UpsertOutcome> outcomes(entries.size());
     // Later valid entries win over earlier ones with the same id.
     absl::flat_hash_map<std::string, size_t> winner;
@@ -334,13 +411,121 @@ class SqliteEntryStore final : public EntryStore {
       outcomes[i].created = !stored.has_value();
       entry.created_at_ms = stored.has_value() ? stored->created_at_ms : now;
       entry.updated_at_ms = now;
-      entry.version = stored.has_value() ? stored->version + 1 : 1;
+      if (stored.has_value()) {
+        ZHIKU_RETURN_IF_ERROR(EnsureBaseline(db, *stored));
+        entry.version = stored->version + 1;
+      } else {
+        ZHIKU_ASSIGN_OR_RETURN(const int64_t last, LastRecordedVersion(db, entry.id));
+        entry.version = last + 1;
+      }
       ZHIKU_RETURN_IF_ERROR(WriteEntry(db, entry, /*insert=*/!stored.has_value()));
       ZHIKU_RETURN_IF_ERROR(AppendChange(db, entry.id, /*deleted=*/false, now));
+      ZHIKU_RETURN_IF_ERROR(RecordVersion(db, entry, entry.version, VersionAction::kImport, info, now));
       outcomes[i].entry = std::move(entry);
     }
     ZHIKU_RETURN_IF_ERROR(txn.Commit());
     return outcomes;
+  }
+
+  absl::StatusOr<std::vector<EntryVersion>> ListVersions(absl::string_view id, int64_t before_version,
+                                                         int limit) override {
+    if (id.empty()) return absl::InvalidArgumentError("entry id is empty");
+    if (limit < 1 || limit > kMaxListLimit) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("limit is ", limit, "; it must be between 1 and ", kMaxListLimit));
+    }
+    return WithReader([&](Connection& db) -> absl::StatusOr<std::vector<EntryVersion>> {
+      static const std::string sql =
+          absl::StrCat(kSelectVersion, " WHERE entry_id = ? AND version < ? ORDER BY version DESC LIMIT ?");
+      ZHIKU_ASSIGN_OR_RETURN(Statement query, db.Prepare(sql.c_str()));
+      query.Bind(id).Bind(before_version > 0 ? before_version : std::numeric_limits<int64_t>::max()).Bind(
+          int64_t{limit});
+      std::vector<EntryVersion> out;
+      while (true) {
+        ZHIKU_ASSIGN_OR_RETURN(bool row, query.Step());
+        if (!row) break;
+        ZHIKU_ASSIGN_OR_RETURN(EntryVersion v, ReadVersionRow(query));
+        out.push_back(std::move(v));
+      }
+      if (out.empty() && before_version <= 0) {
+        // An entry from before history was kept has no rows yet.
+        ZHIKU_ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(db, id));
+        if (!entry.has_value()) return NotFound(id);
+        EntryVersion v;
+        v.entry_id = entry->id;
+        v.version = entry->version;
+        v.action = VersionAction::kBaseline;
+        v.reason = "before history was kept";
+        v.at_ms = entry->updated_at_ms;
+        v.content = *std::move(entry);
+        out.push_back(std::move(v));
+      }
+      return out;
+    });
+  }
+
+  absl::StatusOr<EntryVersion> GetVersion(absl::string_view id, int64_t version) override {
+    if (id.empty()) return absl::InvalidArgumentError("entry id is empty");
+    return WithReader([&](Connection& db) -> absl::StatusOr<EntryVersion> {
+      ZHIKU_ASSIGN_OR_RETURN(std::optional<EntryVersion> v, LoadVersion(db, id, version));
+      if (v.has_value()) return *std::move(v);
+      ZHIKU_ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(db, id));
+      if (entry.has_value() && entry->version == version) {
+        EntryVersion baseline;
+        baseline.entry_id = entry->id;
+        baseline.version = entry->version;
+        baseline.action = VersionAction::kBaseline;
+        baseline.reason = "before history was kept";
+        baseline.at_ms = entry->updated_at_ms;
+        baseline.content = *std::move(entry);
+        return baseline;
+      }
+      ZHIKU_ASSIGN_OR_RETURN(const int64_t last, LastRecordedVersion(db, id));
+      if (last == 0 && !entry.has_value()) return NotFound(id);
+      return absl::NotFoundError(absl::StrCat("entry ", Quoted(id), " has no version ", version, "; its versions are 1 to ",
+                                              std::max(last, entry.has_value() ? entry->version : 0)));
+    });
+  }
+
+  absl::StatusOr<Entry> Rollback(absl::string_view id, int64_t version, int64_t expected_version,
+                                 const WriteInfo& info) override {
+    if (id.empty()) return absl::InvalidArgumentError("entry id is empty");
+    ZHIKU_RETURN_IF_ERROR(CheckExpectedVersionArg(expected_version));
+    absl::MutexLock lock(&mu_);
+    Connection& db = *writer_;
+    Transaction txn(db);
+    ZHIKU_RETURN_IF_ERROR(txn.Begin());
+    ZHIKU_ASSIGN_OR_RETURN(std::optional<Entry> stored, LoadEntry(db, id));
+    if (stored.has_value()) ZHIKU_RETURN_IF_ERROR(EnsureBaseline(db, *stored));
+    ZHIKU_ASSIGN_OR_RETURN(std::optional<EntryVersion> target, LoadVersion(db, id, version));
+    ZHIKU_ASSIGN_OR_RETURN(const int64_t last, LastRecordedVersion(db, id));
+    if (!target.has_value()) {
+      if (last == 0) return NotFound(id);
+      return absl::NotFoundError(
+          absl::StrCat("entry ", Quoted(id), " has no version ", version, "; its versions are 1 to ", last));
+    }
+    if (target->action == VersionAction::kDelete) {
+      return absl::InvalidArgumentError(absl::StrCat("version ", version, " of entry ", Quoted(id),
+                                                     " is its deletion; roll back to version ", version - 1,
+                                                     " to restore what was deleted"));
+    }
+    const int64_t current = stored.has_value() ? stored->version : last;
+    if (expected_version > 0 && current != expected_version) {
+      return absl::AbortedError(absl::StrCat("entry ", Quoted(id), " is at version ", current, ", not ",
+                                             expected_version, "; re-read it and retry"));
+    }
+    Entry entry = std::move(target->content);
+    entry.id = std::string(id);
+    ZHIKU_RETURN_IF_ERROR(CheckVectorDimension(db, entry));
+    const int64_t now = NowMs();
+    entry.created_at_ms = stored.has_value() ? stored->created_at_ms : now;
+    entry.updated_at_ms = now;
+    entry.version = current + 1;
+    ZHIKU_RETURN_IF_ERROR(WriteEntry(db, entry, /*insert=*/!stored.has_value()));
+    ZHIKU_RETURN_IF_ERROR(AppendChange(db, entry.id, /*deleted=*/false, now));
+    ZHIKU_RETURN_IF_ERROR(RecordVersion(db, entry, entry.version, VersionAction::kRollback, info, now, version));
+    ZHIKU_RETURN_IF_ERROR(txn.Commit());
+    return entry;
   }
 
   absl::StatusOr<ListEntriesResult> List(const ListEntriesRequest& request) override {

@@ -685,28 +685,45 @@ absl::StatusOr<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const Knowled
   return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(impl)));
 }
 
-absl::StatusOr<Entry> KnowledgeBase::CreateEntry(Entry entry) {
-  absl::StatusOr<Entry> created = impl_->store->Create(std::move(entry));
+absl::StatusOr<Entry> KnowledgeBase::CreateEntry(Entry entry, const WriteInfo& info) {
+  absl::StatusOr<Entry> created = impl_->store->Create(std::move(entry), info);
   if (created.ok()) impl_->NotifyWrite();
   return created;
 }
 
-absl::StatusOr<Entry> KnowledgeBase::UpdateEntry(Entry entry, int64_t expected_version) {
-  absl::StatusOr<Entry> updated = impl_->store->Update(std::move(entry), expected_version);
+absl::StatusOr<Entry> KnowledgeBase::UpdateEntry(Entry entry, int64_t expected_version, const WriteInfo& info) {
+  absl::StatusOr<Entry> updated = impl_->store->Update(std::move(entry), expected_version, info);
   if (updated.ok()) impl_->NotifyWrite();
   return updated;
 }
 
-absl::Status KnowledgeBase::DeleteEntry(absl::string_view id, int64_t expected_version) {
-  absl::Status status = impl_->store->Delete(id, expected_version);
+absl::Status KnowledgeBase::DeleteEntry(absl::string_view id, int64_t expected_version, const WriteInfo& info) {
+  absl::Status status = impl_->store->Delete(id, expected_version, info);
   if (status.ok()) impl_->NotifyWrite();
   return status;
 }
 
-absl::StatusOr<std::vector<UpsertOutcome>> KnowledgeBase::UpsertEntries(std::vector<Entry> entries) {
-  absl::StatusOr<std::vector<UpsertOutcome>> outcomes = impl_->store->UpsertBatch(std::move(entries));
+absl::StatusOr<std::vector<UpsertOutcome>> KnowledgeBase::UpsertEntries(std::vector<Entry> entries,
+                                                                         const WriteInfo& info) {
+  absl::StatusOr<std::vector<UpsertOutcome>> outcomes = impl_->store->UpsertBatch(std::move(entries), info);
   if (outcomes.ok()) impl_->NotifyWrite();
   return outcomes;
+}
+
+absl::StatusOr<Entry> KnowledgeBase::RollbackEntry(absl::string_view id, int64_t version, int64_t expected_version,
+                                                   const WriteInfo& info) {
+  absl::StatusOr<Entry> restored = impl_->store->Rollback(id, version, expected_version, info);
+  if (restored.ok()) impl_->NotifyWrite();
+  return restored;
+}
+
+absl::StatusOr<std::vector<EntryVersion>> KnowledgeBase::ListEntryVersions(absl::string_view id,
+                                                                           int64_t before_version, int limit) {
+  return impl_->store->ListVersions(id, before_version, limit);
+}
+
+absl::StatusOr<EntryVersion> KnowledgeBase::GetEntryVersion(absl::string_view id, int64_t version) {
+  return impl_->store->GetVersion(id, version);
 }
 
 absl::StatusOr<Entry> KnowledgeBase::GetEntry(absl::string_view id) { return impl_->store->Get(id); }

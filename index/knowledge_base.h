@@ -199,10 +199,18 @@ class KnowledgeBase {
 
   // ---- Writes: same contracts as EntryStore; each is durable on return and
   // searchable shortly after (see WaitUntilSearchable).
-  absl::StatusOr<Entry> CreateEntry(Entry entry);
-  absl::StatusOr<Entry> UpdateEntry(Entry entry, int64_t expected_version);
-  absl::Status DeleteEntry(absl::string_view id, int64_t expected_version);
-  absl::StatusOr<std::vector<UpsertOutcome>> UpsertEntries(std::vector<Entry> entries);
+  // `info` (author, reason) is recorded with the version each write makes.
+  absl::StatusOr<Entry> CreateEntry(Entry entry, const WriteInfo& info = {});
+  absl::StatusOr<Entry> UpdateEntry(Entry entry, int64_t expected_version, const WriteInfo& info = {});
+  absl::Status DeleteEntry(absl::string_view id, int64_t expected_version, const WriteInfo& info = {});
+  absl::StatusOr<std::vector<UpsertOutcome>> UpsertEntries(std::vector<Entry> entries, const WriteInfo& info = {});
+  absl::StatusOr<Entry> RollbackEntry(absl::string_view id, int64_t version, int64_t expected_version,
+                                      const WriteInfo& info);
+
+  // ---- History (EntryStore::ListVersions, GetVersion).
+  absl::StatusOr<std::vector<EntryVersion>> ListEntryVersions(absl::string_view id, int64_t before_version,
+                                                              int limit);
+  absl::StatusOr<EntryVersion> GetEntryVersion(absl::string_view id, int64_t version);
 
   // ---- Reads from the store (always current).
   absl::StatusOr<Entry> GetEntry(absl::string_view id);

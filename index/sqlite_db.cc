@@ -128,6 +128,19 @@ CREATE TABLE IF NOT EXISTS draft_conversations(
   pos INTEGER NOT NULL,
   PRIMARY KEY(draft_id, conversation_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS draft_conversations_in_order ON draft_conversations(draft_id, pos);
+-- entry_versions: every version of every entry (EntryStore history), kept
+-- after deletion. content is EntryToJsonLine of the entry after the change
+-- (for a deletion: what was deleted); action holds VersionAction numbers.
+CREATE TABLE IF NOT EXISTS entry_versions(
+  entry_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  action INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  rolled_back_to INTEGER NOT NULL,
+  content TEXT NOT NULL,
+  PRIMARY KEY(entry_id, version)) WITHOUT ROWID;
 -- api_keys: KeyStore. role holds Role numbers; secret_sha256 the 32-byte
 -- digest of the key's secret part (the key itself is never stored).
 CREATE TABLE IF NOT EXISTS api_keys(

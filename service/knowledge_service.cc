@@ -28,8 +28,8 @@ struct PendingLine {
 
 class Importer {
  public:
-  Importer(KnowledgeBase& kb, const RequestLimits& limits, v1::ImportEntriesResponse* response)
-      : kb_(kb), limits_(limits), response_(response) {}
+  Importer(KnowledgeBase& kb, const RequestLimits& limits, WriteInfo info, v1::ImportEntriesResponse* response)
+      : kb_(kb), limits_(limits), info_(std::move(info)), response_(response) {}
 
   absl::Status AddLine(int64_t line_number, const std::string& line) {
     response_->set_lines_received(response_->lines_received() + 1);
@@ -75,7 +75,7 @@ class Importer {
     std::vector<Entry> entries;
     entries.reserve(pending_.size());
     for (PendingLine& line : pending_) entries.push_back(line.entry);
-    ZHIKU_ASSIGN_OR_RETURN(std::vector<UpsertOutcome> outcomes, kb_.UpsertEntries(std::move(entries)));
+    ZHIKU_ASSIGN_OR_RETURN(std::vector<UpsertOutcome> outcomes, kb_.UpsertEntries(std::move(entries), info_));
     for (size_t i = 0; i < outcomes.size() && i < pending_.size(); ++i) {
       const UpsertOutcome& outcome = outcomes[i];
       if (!outcome.status.ok()) {
@@ -102,6 +102,7 @@ class Importer {
 
   KnowledgeBase& kb_;
   const RequestLimits& limits_;
+  const WriteInfo info_;
   v1::ImportEntriesResponse* response_;
   std::vector<PendingLine> pending_;
   absl::flat_hash_map<std::string, int64_t> first_line_of_id_;
@@ -212,14 +213,115 @@ class CorpusImporter {
   std::array<int64_t, kPiiTypeCount> masked_by_type_ = {};
 };
 
+constexpr size_t kMaxReasonBytes = 1024;
+constexpr int kDefaultVersionPage = 50;
+
+absl::Status CheckWriteReason(const std::string& reason) {
+  if (reason.size() > kMaxReasonBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("reason is ", WithThousands(reason.size()), " bytes; the limit is ",
+                                                   WithThousands(kMaxReasonBytes)));
+  }
+  return ValidateUtf8(reason, "reason");
+}
+
+// `previous` is the version before `v` (nullptr for the first one).
+void ToProto(const EntryVersion& v, const EntryVersion* previous, bool with_content, v1::EntryVersion* out) {
+  out->set_entry_id(v.entry_id);
+  out->set_version(v.version);
+  out->set_action(static_cast<v1::VersionAction>(static_cast<int>(v.action)));
+  out->set_author(v.author);
+  out->set_reason(v.reason);
+  out->set_time_ms(v.at_ms);
+  out->set_rolled_back_to(v.rolled_back_to);
+  if (with_content) ToProto(v.content, out->mutable_content());
+  // A deletion changes nothing in the content; it is the action itself.
+  if (v.action == VersionAction::kDelete) return;
+  for (const FieldChange& change : DiffEntries(previous == nullptr ? nullptr : &previous->content, v.content)) {
+    v1::FieldChange* c = out->add_changes();
+    c->set_field(change.field);
+    c->set_before(change.before);
+    c->set_after(change.after);
+    for (const std::string& a : change.added) c->add_added(a);
+    for (const std::string& r : change.removed) c->add_removed(r);
+  }
+}
+
 }  // namespace
+
+grpc::Status KnowledgeServiceImpl::ListEntryVersions(grpc::ServerContext* context,
+                                                     const v1::ListEntryVersionsRequest* request,
+                                                     v1::ListEntryVersionsResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/ListEntryVersions");
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = ValidateEntryId(request->id(), limits_); !s.ok()) return ToGrpcStatus(s);
+  const int page = request->page_size() == 0 ? kDefaultVersionPage : request->page_size();
+  if (page < 1 || page > 1000) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("page_size is ", request->page_size(), "; it must be between 1 and 1000 (0 = 50)")));
+  }
+  if (request->before_version() < 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError("before_version must be >= 0 (0 = from the newest)"));
+  }
+  // One more than asked: the version before the last one shown, to diff it against.
+  absl::StatusOr<std::vector<EntryVersion>> versions =
+      kb_->ListEntryVersions(request->id(), request->before_version(), page + 1);
+  if (!versions.ok()) return ToGrpcStatus(versions.status());
+  const size_t shown = std::min<size_t>(versions->size(), static_cast<size_t>(page));
+  for (size_t i = 0; i < shown; ++i) {
+    const EntryVersion* previous = i + 1 < versions->size() ? &(*versions)[i + 1] : nullptr;
+    ToProto((*versions)[i], previous, /*with_content=*/false, response->add_versions());
+  }
+  if (versions->size() > shown) response->set_next_before_version((*versions)[shown - 1].version);
+  return grpc::Status::OK;
+}
+
+grpc::Status KnowledgeServiceImpl::GetEntryVersion(grpc::ServerContext* context,
+                                                   const v1::GetEntryVersionRequest* request,
+                                                   v1::EntryVersion* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/GetEntryVersion");
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = ValidateEntryId(request->id(), limits_); !s.ok()) return ToGrpcStatus(s);
+  if (request->version() < 1) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("version is ", request->version(), "; versions start at 1")));
+  }
+  absl::StatusOr<EntryVersion> version = kb_->GetEntryVersion(request->id(), request->version());
+  if (!version.ok()) return ToGrpcStatus(version.status());
+  absl::StatusOr<std::vector<EntryVersion>> before = kb_->ListEntryVersions(request->id(), request->version(), 1);
+  const EntryVersion* previous = before.ok() && !before->empty() ? &before->front() : nullptr;
+  ToProto(*version, previous, /*with_content=*/true, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status KnowledgeServiceImpl::RollbackEntry(grpc::ServerContext* context, const v1::RollbackEntryRequest* request,
+                                                 v1::Entry* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/RollbackEntry");
+  if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = ValidateEntryId(request->id(), limits_); !s.ok()) return ToGrpcStatus(s);
+  if (request->version() < 1) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("version is ", request->version(), "; pass the version to restore (from ListEntryVersions)")));
+  }
+  if (request->expected_version() < 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError("expected_version must be >= 0 (0 = any version)"));
+  }
+  if (absl::Status s = CheckWriteReason(request->reason()); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<Entry> restored = kb_->RollbackEntry(request->id(), request->version(), request->expected_version(),
+                                                      WriteInfo{caller.Actor(), request->reason()});
+  if (!restored.ok()) return ToGrpcStatus(restored.status());
+  ToProto(*restored, response);
+  return grpc::Status::OK;
+}
 
 grpc::Status KnowledgeServiceImpl::CreateEntry(grpc::ServerContext* context, const v1::CreateEntryRequest* request,
                                                v1::Entry* response) {
   ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/CreateEntry");
   if (absl::Status s = CheckKnowledgeBase(request->knowledge_base()); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<Entry> created = kb_->CreateEntry(FromProto(request->entry()));
+  if (absl::Status s = CheckWriteReason(request->reason()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<Entry> created =
+      kb_->CreateEntry(FromProto(request->entry()), WriteInfo{caller.Actor(), request->reason()});
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(*created, response);
   return grpc::Status::OK;
@@ -246,7 +348,9 @@ grpc::Status KnowledgeServiceImpl::UpdateEntry(grpc::ServerContext* context, con
         absl::StrCat("expected_version is ", request->expected_version(), "; it must be >= 0 (0 = any version)")));
   }
   if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<Entry> updated = kb_->UpdateEntry(FromProto(request->entry()), request->expected_version());
+  if (absl::Status s = CheckWriteReason(request->reason()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<Entry> updated = kb_->UpdateEntry(FromProto(request->entry()), request->expected_version(),
+                                                   WriteInfo{caller.Actor(), request->reason()});
   if (!updated.ok()) return ToGrpcStatus(updated.status());
   ToProto(*updated, response);
   return grpc::Status::OK;
@@ -262,7 +366,9 @@ grpc::Status KnowledgeServiceImpl::DeleteEntry(grpc::ServerContext* context, con
         absl::StrCat("expected_version is ", request->expected_version(), "; it must be >= 0 (0 = any version)")));
   }
   if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
-  return ToGrpcStatus(kb_->DeleteEntry(request->id(), request->expected_version()));
+  if (absl::Status s = CheckWriteReason(request->reason()); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(
+      kb_->DeleteEntry(request->id(), request->expected_version(), WriteInfo{caller.Actor(), request->reason()}));
 }
 
 grpc::Status KnowledgeServiceImpl::ListEntries(grpc::ServerContext* context, const v1::ListEntriesRequest* request,
@@ -281,7 +387,7 @@ grpc::Status KnowledgeServiceImpl::ImportEntries(grpc::ServerContext* context,
                                                  grpc::ServerReader<v1::ImportEntriesRequest>* reader,
                                                  v1::ImportEntriesResponse* response) {
   ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.KnowledgeService/ImportEntries");
-  Importer importer(*kb_, limits_, response);
+  Importer importer(*kb_, limits_, WriteInfo{caller.Actor(), "import"}, response);
   v1::ImportEntriesRequest request;
   int64_t message_count = 0;
   bool wait_until_searchable = false;

@@ -31,6 +31,12 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
   // its deadline passes, batches already stored stay stored.
   grpc::Status GetStatus(grpc::ServerContext* context, const v1::GetStatusRequest* request,
                          v1::KnowledgeBaseStatus* response) override;
+  grpc::Status ListEntryVersions(grpc::ServerContext* context, const v1::ListEntryVersionsRequest* request,
+                                 v1::ListEntryVersionsResponse* response) override;
+  grpc::Status GetEntryVersion(grpc::ServerContext* context, const v1::GetEntryVersionRequest* request,
+                               v1::EntryVersion* response) override;
+  grpc::Status RollbackEntry(grpc::ServerContext* context, const v1::RollbackEntryRequest* request,
+                             v1::Entry* response) override;
   grpc::Status ImportEntries(grpc::ServerContext* context,
                              grpc::ServerReader<v1::ImportEntriesRequest>* reader,
                              v1::ImportEntriesResponse* response) override;

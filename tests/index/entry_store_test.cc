@@ -238,9 +238,10 @@ TEST_F(EntryStoreTest, DeleteRemovesTheEntryAndChecksTheVersion) {
   ZHIKU_ASSERT_OK(store_->Delete("faq-1", 2));
   EXPECT_EQ(store_->Get("faq-1").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Delete("faq-1", 0).code(), absl::StatusCode::kNotFound);
-  // The id is free again.
+  // The id is free again; its version numbers go on after the deletion
+  // (version 3), so the history of the id stays one sequence.
   ZHIKU_ASSERT_OK_AND_ASSIGN(Entry recreated, store_->Create(MakeEntry("faq-1", "q3")));
-  EXPECT_EQ(recreated.version, 1);
+  EXPECT_EQ(recreated.version, 4);
 }
 
 TEST_F(EntryStoreTest, UpsertBatchStoresValidEntriesAndReportsEachOutcome) {
@@ -902,6 +903,121 @@ TEST(OpenSqliteEntryStore, VersionOneStoreIsMigratedAndKeepsItsEntries) {
   ZHIKU_ASSERT_OK_AND_ASSIGN(Entry reread, store->Get("old"));
   EXPECT_EQ(reread.vectors, (std::vector<std::vector<float>>{{0.5f, 0.5f}, {1, 0}}));
   EXPECT_EQ(reread.version, 4);
+}
+
+}  // namespace
+}  // namespace zhiku
+
+namespace zhiku {
+namespace {
+
+std::vector<int64_t> VersionNumbers(const std::vector<EntryVersion>& versions) {
+  std::vector<int64_t> out;
+  for (const EntryVersion& v : versions) out.push_back(v.version);
+  return out;
+}
+
+TEST_F(EntryStoreTest, EveryWriteIsAVersionWithAuthorReasonAndContent) {
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("pw", "How do I reset my password?"), {"key a (editor one)", "new FAQ"}));
+  Entry changed = MakeEntry("pw", "How do I reset my password?");
+  changed.answer = "Use the link on the sign-in page.";
+  changed.variants = {"forgot password"};
+  ZHIKU_ASSERT_OK(store_->Update(changed, 1, {"key b (editor two)", "clearer answer"}));
+  Entry imported = changed;
+  imported.tags = {"account"};
+  ZHIKU_ASSERT_OK(store_->UpsertBatch({imported}, {"key c (importer)", "import"}));
+  ZHIKU_ASSERT_OK(store_->UpsertBatch({imported}, {"key c (importer)", "import again"}));  // unchanged: no version
+
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<EntryVersion> versions, store_->ListVersions("pw", 0, 10));
+  ASSERT_EQ(VersionNumbers(versions), (std::vector<int64_t>{3, 2, 1}));
+  EXPECT_EQ(versions[2].action, VersionAction::kCreate);
+  EXPECT_EQ(versions[2].author, "key a (editor one)");
+  EXPECT_EQ(versions[2].reason, "new FAQ");
+  EXPECT_EQ(versions[1].action, VersionAction::kUpdate);
+  EXPECT_EQ(versions[1].content.answer, "Use the link on the sign-in page.");
+  EXPECT_EQ(versions[0].action, VersionAction::kImport);
+  EXPECT_EQ(versions[0].content.tags, std::vector<std::string>{"account"});
+
+  const std::vector<FieldChange> diff = DiffEntries(&versions[2].content, versions[1].content);
+  ASSERT_EQ(diff.size(), 2u);
+  EXPECT_EQ(diff[0].field, "variants");
+  EXPECT_EQ(diff[0].added, std::vector<std::string>{"forgot password"});
+  EXPECT_EQ(diff[1].field, "answer");
+  EXPECT_EQ(diff[1].before, "answer to How do I reset my password?");
+
+  // Paging: below version 3, one at a time.
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<EntryVersion> page, store_->ListVersions("pw", 3, 1));
+  EXPECT_EQ(VersionNumbers(page), std::vector<int64_t>{2});
+  EXPECT_EQ(store_->ListVersions("nope", 0, 10).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListVersions("pw", 0, 0).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EntryStoreTest, RollbackRestoresTheExactEarlierContentAsANewVersion) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry v1, store_->Create(MakeEntry("ship", "How long does shipping take?")));
+  Entry wrong = v1;
+  wrong.answer = "Shipping is free forever.";  // the mistake
+  wrong.variants = {"delivery time"};
+  ZHIKU_ASSERT_OK(store_->Update(wrong, 1, {"key x (editor)", "promo"}));
+
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry restored, store_->Rollback("ship", 1, 2, {"key y (lead)", "wrong promo text"}));
+  EXPECT_EQ(restored.version, 3);
+  EXPECT_EQ(restored.answer, v1.answer);
+  EXPECT_EQ(restored.variants, v1.variants);
+  EXPECT_EQ(restored.created_at_ms, v1.created_at_ms);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry current, store_->Get("ship"));
+  EXPECT_EQ(current, restored);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(EntryVersion three, store_->GetVersion("ship", 3));
+  EXPECT_EQ(three.action, VersionAction::kRollback);
+  EXPECT_EQ(three.rolled_back_to, 1);
+  EXPECT_EQ(three.author, "key y (lead)");
+
+  // A stale expected version loses nothing.
+  EXPECT_EQ(store_->Rollback("ship", 2, 2, {}).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->Rollback("ship", 9, 0, {}).status().code(), absl::StatusCode::kNotFound);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(current, store_->Get("ship"));
+  EXPECT_EQ(current.version, 3);
+}
+
+TEST_F(EntryStoreTest, DeletingKeepsHistoryAndRollbackBringsTheEntryBack) {
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry v1, store_->Create(MakeEntry("gone", "Do you ship abroad?")));
+  ZHIKU_ASSERT_OK(store_->Delete("gone", 1, {"key d (editor)", "no longer true"}));
+  EXPECT_EQ(store_->Get("gone").status().code(), absl::StatusCode::kNotFound);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<EntryVersion> versions, store_->ListVersions("gone", 0, 10));
+  ASSERT_EQ(VersionNumbers(versions), (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(versions[0].action, VersionAction::kDelete);
+  EXPECT_EQ(versions[0].content.question, "Do you ship abroad?");
+  EXPECT_EQ(versions[0].reason, "no longer true");
+
+  EXPECT_EQ(store_->Rollback("gone", 2, 0, {}).status().code(), absl::StatusCode::kInvalidArgument);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry back, store_->Rollback("gone", 1, 2, {"key d (editor)", "it is true again"}));
+  EXPECT_EQ(back.version, 3);
+  EXPECT_EQ(back.question, v1.question);
+  ZHIKU_ASSERT_OK(store_->Get("gone"));
+
+  // Created again after a second delete: the numbers go on, history stays.
+  ZHIKU_ASSERT_OK(store_->Delete("gone", 3));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry again, store_->Create(MakeEntry("gone", "Do you ship to Macau?")));
+  EXPECT_EQ(again.version, 5);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(versions, store_->ListVersions("gone", 0, 10));
+  EXPECT_EQ(VersionNumbers(versions), (std::vector<int64_t>{5, 4, 3, 2, 1}));
+}
+
+TEST_F(EntryStoreTest, EntriesFromBeforeHistoryGetABaselineVersion) {
+  ZHIKU_ASSERT_OK(store_->Create(MakeEntry("old", "An old question?")));
+  // As if the entry had been written by a binary that kept no history.
+  RawExec(path_, "DELETE FROM entry_versions");
+  Reopen();
+  ZHIKU_ASSERT_OK_AND_ASSIGN(std::vector<EntryVersion> versions, store_->ListVersions("old", 0, 10));
+  ASSERT_EQ(versions.size(), 1u);
+  EXPECT_EQ(versions[0].action, VersionAction::kBaseline);
+  Entry changed = MakeEntry("old", "An old question?");
+  changed.answer = "new";
+  ZHIKU_ASSERT_OK(store_->Update(changed, 1));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(versions, store_->ListVersions("old", 0, 10));
+  ASSERT_EQ(VersionNumbers(versions), (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(versions[1].action, VersionAction::kBaseline);
+  ZHIKU_ASSERT_OK_AND_ASSIGN(Entry back, store_->Rollback("old", 1, 2, {}));
+  EXPECT_EQ(back.answer, "answer to An old question?");
 }
 
 }  // namespace

@@ -144,6 +144,9 @@ std::map<std::string, Call> EveryRpc() {
   ZHIKU_UNARY(knowledge, KnowledgeService, DeleteEntry, DeleteEntryRequest, DeleteEntryResponse);
   ZHIKU_UNARY(knowledge, KnowledgeService, ListEntries, ListEntriesRequest, ListEntriesResponse);
   ZHIKU_UNARY(knowledge, KnowledgeService, GetStatus, GetStatusRequest, KnowledgeBaseStatus);
+  ZHIKU_UNARY(knowledge, KnowledgeService, ListEntryVersions, ListEntryVersionsRequest, ListEntryVersionsResponse);
+  ZHIKU_UNARY(knowledge, KnowledgeService, GetEntryVersion, GetEntryVersionRequest, EntryVersion);
+  ZHIKU_UNARY(knowledge, KnowledgeService, RollbackEntry, RollbackEntryRequest, Entry);
   ZHIKU_UNARY(drafts, DraftService, SubmitDrafts, SubmitDraftsRequest, SubmitDraftsResponse);
   ZHIKU_UNARY(drafts, DraftService, ListDrafts, ListDraftsRequest, ListDraftsResponse);
   ZHIKU_UNARY(drafts, DraftService, GetDraft, GetDraftRequest, Draft);
@@ -189,6 +192,9 @@ Role Needed(const std::string& method) {
       {"zhiku.v1.KnowledgeService/ListEntries", Role::kAgent},
       {"zhiku.v1.KnowledgeService/ExportEntries", Role::kAgent},
       {"zhiku.v1.KnowledgeService/GetStatus", Role::kAgent},
+      {"zhiku.v1.KnowledgeService/ListEntryVersions", Role::kAgent},
+      {"zhiku.v1.KnowledgeService/GetEntryVersion", Role::kAgent},
+      {"zhiku.v1.KnowledgeService/RollbackEntry", Role::kEditor},
       {"zhiku.v1.KnowledgeService/CreateEntry", Role::kEditor},
       {"zhiku.v1.KnowledgeService/UpdateEntry", Role::kEditor},
       {"zhiku.v1.KnowledgeService/DeleteEntry", Role::kEditor},
