@@ -147,6 +147,14 @@ if ZHIKU_API_KEY=$bot_key ctl delete order-cancel; then
   fail_with_log "a bot key deleted an entry"
 fi
 
+heading "Every change is a version: update, history, rollback"
+echo "\$ zhikuctl update order-cancel --add_variant 订单怎么撤销 --reason 'seen in chats'"
+ctl update order-cancel --add_variant 订单怎么撤销 --reason "seen in chats"
+echo "\$ zhikuctl history order-cancel"
+ctl history order-cancel
+echo "\$ zhikuctl rollback order-cancel 1 --reason 'demo: undo'"
+ctl rollback order-cancel 1 --reason "demo: undo"
+
 heading "Why an entry ranked where it did: search --explain"
 echo "\$ zhikuctl search 钱什么时候退回来 --page_size 2 --explain"
 ctl search 钱什么时候退回来 --page_size 2 --explain

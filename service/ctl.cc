@@ -148,6 +148,8 @@ int RunEval(Invocation& c);
 int RunDrafts(Invocation& c);
 int RunKeys(Invocation& c);
 int RunWhoAmI(Invocation& c);
+int RunHistory(Invocation& c);
+int RunRollback(Invocation& c);
 int RunHelp(Invocation& c);
 
 const std::vector<SubcommandSpec>& Subcommands() {
@@ -253,7 +255,8 @@ const std::vector<SubcommandSpec>& Subcommands() {
         {"category", "NAME", false, "Category."},
         {"tag", "NAME", true, "A tag."},
         {"locale", "LOCALE", false, "e.g. zh-CN, zh-TW, en."},
-        {"channel", "NAME", false, "e.g. app, web, wechat, all."}},
+        {"channel", "NAME", false, "e.g. app, web, wechat, all."},
+        {"reason", "TEXT", false, "Why: kept with the version (see history)."}},
        {"zhikuctl create --id returns-exchange-size --question 尺码不合适能换吗？ "
         "\\\n    --variant 换尺码 --variant 大小不合适怎么换 --answer "
         "'签收后7天内可在订单页申请换货。' \\\n    --category returns --tag 换货 "
@@ -282,17 +285,44 @@ const std::vector<SubcommandSpec>& Subcommands() {
         {"add_tag", "NAME", true, "Append a tag."},
         {"no_tags", "", false, "Remove all tags."},
         {"locale", "LOCALE", false, "New locale."},
-        {"channel", "NAME", false, "New channel."}},
+        {"channel", "NAME", false, "New channel."},
+        {"reason", "TEXT", false, "Why: kept with the version (see history)."}},
        {"zhikuctl update returns-how-to --answer '在「我的订单」中申请退货。'",
         "zhikuctl update returns-how-to --add_variant 怎样退货 --add_tag 热门"},
        &RunUpdate},
       {"delete", "ID", "Delete an entry.",
        "--json: {id, deleted: true}.",
        {{"expected_version", "N", false,
-         "Delete only if the entry is still at version N (else ABORTED)."}},
+         "Delete only if the entry is still at version N (else ABORTED)."},
+        {"reason", "TEXT", false, "Why: kept with the version (see history)."}},
        {"zhikuctl delete returns-how-to",
         "zhikuctl delete returns-how-to --expected_version 3"},
        &RunDelete},
+      {"history", "ID [--version N]",
+       "Who changed an entry, what, when and why.",
+       "Every write (create, update, import, delete, rollback) is a version. "
+       "Lists them newest first: version, time, action, author, reason, and "
+       "the fields that changed against the version before (variants and "
+       "tags as +added/-removed). Deleted entries keep their history. With "
+       "--version N: that version's whole content and its changes.\n"
+       "--json: one {entry_id, version, action, author, reason, time_ms, "
+       "rolled_back_to, changes: [{field, before, after, added, removed}]} "
+       "per line (with --version also content).",
+       {{"version", "N", false, "Show this version in full."},
+        {"limit", "N", false, "Versions to list (default 50, at most 1000)."}},
+       {"zhikuctl history returns-how-to", "zhikuctl history returns-how-to --version 2"},
+       &RunHistory},
+      {"rollback", "ID VERSION [--reason TEXT]",
+       "Make an earlier version current again.",
+       "Writes the content of VERSION back as a new version (the history "
+       "keeps everything in between), restoring a deleted entry too. Fails "
+       "with ABORTED if --expected_version is given and the entry has moved "
+       "on. Prints the new version.\n"
+       "--json: the restored entry as one object.",
+       {{"reason", "TEXT", false, "Why: kept with the new version."},
+        {"expected_version", "N", false, "Only if the entry is still at version N."}},
+       {"zhikuctl rollback returns-how-to 2 --reason 'wrong promotion text'"},
+       &RunRollback},
       {"list", "[FLAGS]", "List entries in id order.",
        "Prints id, version, category and question; then the token of the "
        "next page unless --all.\n"
@@ -1663,6 +1693,7 @@ int RunCreate(Invocation& c) {
   v1::CreateEntryRequest request;
   absl::StatusOr<bool> given =
       ApplyEntryEdits(c.args(), *file_json, *request.mutable_entry());
+  request.set_reason(c.args().Get("reason"));
   if (!given.ok()) return c.Usage(given.status().message());
   if (request.entry().question().empty()) {
     return c.Usage(
@@ -1723,6 +1754,7 @@ int RunUpdate(Invocation& c) {
   }
   request.mutable_entry()->set_id(id);
   request.set_expected_version(current.version());
+  request.set_reason(c.args().Get("reason"));
 
   grpc::ClientContext context;
   c.SetDeadline(context);
@@ -1753,6 +1785,7 @@ int RunDelete(Invocation& c) {
   v1::DeleteEntryRequest request;
   request.set_id(c.args().positionals[0]);
   if (expected->has_value()) request.set_expected_version(**expected);
+  request.set_reason(c.args().Get("reason"));
   grpc::ClientContext context;
   c.SetDeadline(context);
   v1::DeleteEntryResponse response;
@@ -2833,6 +2866,135 @@ int RunWhoAmI(Invocation& c) {
   } else {
     c.out() << "key " << key.id() << " (" << Sanitize(key.name(), false) << "), role " << RoleLabel(key.role())
             << "\n";
+  }
+  return kExitOk;
+}
+
+absl::string_view ActionLabel(v1::VersionAction action) {
+  switch (action) {
+    case v1::VERSION_ACTION_CREATE: return "create";
+    case v1::VERSION_ACTION_UPDATE: return "update";
+    case v1::VERSION_ACTION_IMPORT: return "import";
+    case v1::VERSION_ACTION_DELETE: return "delete";
+    case v1::VERSION_ACTION_ROLLBACK: return "rollback";
+    case v1::VERSION_ACTION_BASELINE: return "baseline";
+    default: return "unknown";
+  }
+}
+
+Json VersionJson(const v1::EntryVersion& v) {
+  Json j;
+  j["entry_id"] = v.entry_id();
+  j["version"] = v.version();
+  j["action"] = std::string(ActionLabel(v.action()));
+  j["author"] = v.author();
+  j["reason"] = v.reason();
+  j["time_ms"] = v.time_ms();
+  j["rolled_back_to"] = v.rolled_back_to();
+  Json changes = Json::array();
+  for (const v1::FieldChange& f : v.changes()) {
+    Json change;
+    change["field"] = f.field();
+    change["before"] = f.before();
+    change["after"] = f.after();
+    change["added"] = Json(std::vector<std::string>(f.added().begin(), f.added().end()));
+    change["removed"] = Json(std::vector<std::string>(f.removed().begin(), f.removed().end()));
+    changes.push_back(std::move(change));
+  }
+  j["changes"] = std::move(changes);
+  return j;
+}
+
+void PrintVersionHuman(const v1::EntryVersion& v, std::ostream& out) {
+  out << "v" << v.version() << "  " << FormatTimeMs(v.time_ms()) << "  " << ActionLabel(v.action());
+  if (v.rolled_back_to() > 0) out << " to v" << v.rolled_back_to();
+  out << "  by " << (v.author().empty() ? "-" : Sanitize(v.author(), false));
+  if (!v.reason().empty()) out << "  \"" << Sanitize(v.reason(), false) << "\"";
+  out << "\n";
+  for (const v1::FieldChange& f : v.changes()) {
+    if (f.added_size() > 0 || f.removed_size() > 0) {
+      out << "    " << f.field() << ":";
+      for (const std::string& a : f.added()) out << " +" << Sanitize(a, false);
+      for (const std::string& r : f.removed()) out << " -" << Sanitize(r, false);
+      out << "\n";
+    } else {
+      out << "    " << f.field() << ": " << (f.before().empty() ? "(empty)" : Sanitize(f.before(), false)) << " -> "
+          << (f.after().empty() ? "(empty)" : Sanitize(f.after(), false)) << "\n";
+    }
+  }
+}
+
+int RunHistory(Invocation& c) {
+  if (int rc = CheckPositionals(c, {"ID"}); rc != kExitOk) return rc;
+  const std::string& id = c.args().positionals[0];
+  absl::StatusOr<std::optional<int32_t>> version = IntFlag(c.args(), "version");
+  if (!version.ok()) return c.Usage(version.status().message());
+  if (version->has_value()) {
+    v1::GetEntryVersionRequest request;
+    request.set_id(id);
+    request.set_version(**version);
+    grpc::ClientContext context;
+    c.SetDeadline(context);
+    v1::EntryVersion v;
+    grpc::Status status = c.conn().knowledge->GetEntryVersion(&context, request, &v);
+    if (!status.ok()) return c.RpcError(status);
+    if (c.json()) {
+      Json j = VersionJson(v);
+      j["content"] = EntryJson(v.content(), /*with_metadata=*/true);
+      c.out() << DumpJson(j) << "\n";
+    } else {
+      PrintVersionHuman(v, c.out());
+      c.out() << "content:\n";
+      PrintEntryHuman(v.content(), c.out());
+    }
+    return kExitOk;
+  }
+  absl::StatusOr<std::optional<int32_t>> limit = IntFlag(c.args(), "limit");
+  if (!limit.ok()) return c.Usage(limit.status().message());
+  v1::ListEntryVersionsRequest request;
+  request.set_id(id);
+  if (limit->has_value()) request.set_page_size(**limit);
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::ListEntryVersionsResponse response;
+  grpc::Status status = c.conn().knowledge->ListEntryVersions(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  for (const v1::EntryVersion& v : response.versions()) {
+    if (c.json()) {
+      c.out() << DumpJson(VersionJson(v)) << "\n";
+    } else {
+      PrintVersionHuman(v, c.out());
+    }
+  }
+  if (!c.json() && response.next_before_version() > 0) {
+    c.err() << "older versions exist below v" << response.next_before_version() << "; raise --limit\n";
+  }
+  return kExitOk;
+}
+
+int RunRollback(Invocation& c) {
+  if (int rc = CheckPositionals(c, {"ID", "VERSION"}); rc != kExitOk) return rc;
+  int64_t version = 0;
+  if (!absl::SimpleAtoi(c.args().positionals[1], &version) || version < 1) {
+    return c.Usage(absl::StrCat("VERSION '", c.args().positionals[1], "' is not a version number (1, 2, ...)"));
+  }
+  absl::StatusOr<std::optional<int32_t>> expected = IntFlag(c.args(), "expected_version");
+  if (!expected.ok()) return c.Usage(expected.status().message());
+  v1::RollbackEntryRequest request;
+  request.set_id(c.args().positionals[0]);
+  request.set_version(version);
+  if (expected->has_value()) request.set_expected_version(**expected);
+  request.set_reason(c.args().Get("reason"));
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::Entry entry;
+  grpc::Status status = c.conn().knowledge->RollbackEntry(&context, request, &entry);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << DumpJson(EntryJson(entry, /*with_metadata=*/true)) << "\n";
+  } else {
+    c.out() << "rolled back " << Sanitize(entry.id(), false) << " to the content of v" << version << "; now at v"
+            << entry.version() << "\n";
   }
   return kExitOk;
 }

@@ -363,6 +363,96 @@ TEST_F(AuthTest, KeysAreManagedThroughAdminService) {
   EXPECT_EQ(listed.keys_size(), 2);
 }
 
+TEST_F(AuthTest, VersionsRecordTheKeyThatWroteThemAndRollbackIsAVersion) {
+  auto one = server_->keys()->Create("editor one", Role::kEditor, "");
+  auto two = server_->keys()->Create("editor two", Role::kEditor, "");
+  ASSERT_TRUE(one.ok() && two.ok());
+  auto as_one = v1::KnowledgeService::NewStub(OpenChannel(server_->address(), one->token));
+  auto as_two = v1::KnowledgeService::NewStub(OpenChannel(server_->address(), two->token));
+
+  v1::CreateEntryRequest create;
+  create.mutable_entry()->set_id("fee");
+  create.mutable_entry()->set_question("运费怎么算？");
+  create.mutable_entry()->set_answer("满99元包邮。");
+  create.set_reason("new FAQ");
+  v1::Entry created;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(as_one->CreateEntry(&context, create, &created).ok());
+  }
+  // Both editors read version 1; the first update wins, the second is ABORTED.
+  v1::UpdateEntryRequest update;
+  *update.mutable_entry() = created;
+  update.mutable_entry()->set_answer("满199元包邮。");
+  update.set_expected_version(1);
+  update.set_reason("threshold changed");
+  v1::Entry updated;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(as_two->UpdateEntry(&context, update, &updated).ok());
+  }
+  {
+    v1::UpdateEntryRequest stale = update;
+    stale.mutable_entry()->set_answer("全场包邮。");
+    grpc::ClientContext context;
+    v1::Entry ignored;
+    grpc::Status s = as_one->UpdateEntry(&context, stale, &ignored);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
+  }
+
+  v1::ListEntryVersionsRequest list;
+  list.set_id("fee");
+  v1::ListEntryVersionsResponse versions;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(as_one->ListEntryVersions(&context, list, &versions).ok());
+  }
+  ASSERT_EQ(versions.versions_size(), 2);
+  const v1::EntryVersion& latest = versions.versions(0);
+  EXPECT_EQ(latest.version(), 2);
+  EXPECT_EQ(latest.author(), "key " + two->info.id + " (editor two)");
+  EXPECT_EQ(latest.reason(), "threshold changed");
+  ASSERT_EQ(latest.changes_size(), 1);
+  EXPECT_EQ(latest.changes(0).field(), "answer");
+  EXPECT_EQ(latest.changes(0).before(), "满99元包邮。");
+  EXPECT_EQ(latest.changes(0).after(), "满199元包邮。");
+  EXPECT_EQ(versions.versions(1).author(), "key " + one->info.id + " (editor one)");
+
+  v1::RollbackEntryRequest rollback;
+  rollback.set_id("fee");
+  rollback.set_version(1);
+  rollback.set_expected_version(2);
+  rollback.set_reason("promotion over");
+  v1::Entry restored;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(as_one->RollbackEntry(&context, rollback, &restored).ok());
+  }
+  EXPECT_EQ(restored.version(), 3);
+  EXPECT_EQ(restored.answer(), "满99元包邮。");
+  v1::GetEntryVersionRequest get;
+  get.set_id("fee");
+  get.set_version(3);
+  v1::EntryVersion three;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(as_two->GetEntryVersion(&context, get, &three).ok());
+  }
+  EXPECT_EQ(three.action(), v1::VERSION_ACTION_ROLLBACK);
+  EXPECT_EQ(three.rolled_back_to(), 1);
+  EXPECT_EQ(three.content().answer(), "满99元包邮。");
+  ASSERT_EQ(three.changes_size(), 1);
+  EXPECT_EQ(three.changes(0).before(), "满199元包邮。");
+
+  // The bot may not roll back.
+  auto bot = server_->keys()->Create("bot", Role::kBot, "");
+  ASSERT_TRUE(bot.ok());
+  auto as_bot = v1::KnowledgeService::NewStub(OpenChannel(server_->address(), bot->token));
+  grpc::ClientContext context;
+  v1::Entry ignored;
+  EXPECT_EQ(as_bot->RollbackEntry(&context, rollback, &ignored).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST(AuthOff, EveryCallIsAllowedAndKeysAreRefused) {
   testing::TempDir dir;
   ServerOptions options;
