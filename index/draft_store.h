@@ -104,6 +104,13 @@ struct ListDraftsResult {
   std::optional<DraftCursor> next;  // nullopt when there are no more drafts
 };
 
+// What an editor changes in a draft before approving it; unset fields stay.
+struct DraftEdit {
+  std::optional<std::string> question;
+  std::optional<std::vector<std::string>> variants;
+  std::optional<std::string> answer;
+};
+
 // Thread-safe: all methods may be called concurrently.
 class DraftStore {
  public:
@@ -164,6 +171,20 @@ class DraftStore {
   // evidence. NotFound for an unknown id; FailedPrecondition if it is
   // APPROVED or MERGED (it is an entry now: delete or edit that instead).
   virtual absl::StatusOr<StoredDraft> Reject(absl::string_view draft_id, absl::string_view reason) = 0;
+
+  // Edits a NEW or IN_REVIEW draft (only the fields given) and sets it
+  // IN_REVIEW. Variants are trimmed and deduplicated (at most
+  // kMaxStoredDraftVariants); edited phrasings match later submissions.
+  // NotFound; FailedPrecondition for a rejected, approved or merged draft;
+  // InvalidArgument for an empty question or invalid UTF-8.
+  virtual absl::StatusOr<StoredDraft> Edit(absl::string_view draft_id, const DraftEdit& edit) = 0;
+
+  // Marks a NEW or IN_REVIEW draft APPROVED or MERGED into `entry_id`,
+  // which becomes its covered_by for good (later submissions keep it).
+  // NotFound; FailedPrecondition if it is not open (the message names the
+  // entry an approved or merged draft went into).
+  virtual absl::StatusOr<StoredDraft> Resolve(absl::string_view draft_id, DraftStatus status,
+                                              absl::string_view entry_id) = 0;
 
   // Number of drafts in any status.
   virtual absl::StatusOr<int64_t> Count() = 0;

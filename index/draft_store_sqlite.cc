@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -239,6 +240,25 @@ absl::Status ValidateSubmitted(const Draft& d, size_t index) {
   return absl::OkStatus();
 }
 
+// FailedPrecondition unless the draft is NEW or IN_REVIEW.
+absl::Status CheckOpen(const StoredDraft& stored, absl::string_view what) {
+  switch (stored.status) {
+    case DraftStatus::kNew:
+    case DraftStatus::kInReview:
+      return absl::OkStatus();
+    case DraftStatus::kRejected:
+      return absl::FailedPreconditionError(absl::StrCat("draft ", Quoted(stored.draft.draft_id),
+                                                        " was rejected and cannot be ", what));
+    case DraftStatus::kApproved:
+    case DraftStatus::kMerged:
+      return absl::FailedPreconditionError(absl::StrCat(
+          "draft ", Quoted(stored.draft.draft_id), " was already ",
+          stored.status == DraftStatus::kApproved ? "approved" : "merged", " into entry ",
+          Quoted(stored.draft.covered_by.value_or("")), "; edit that entry instead"));
+  }
+  return absl::OkStatus();
+}
+
 class SqliteDraftStore final : public DraftStore {
  public:
   SqliteDraftStore(const std::string& path, const TextNormalizer* normalizer, std::unique_ptr<Connection> writer)
@@ -347,6 +367,86 @@ class SqliteDraftStore final : public DraftStore {
     }
     stored.status = DraftStatus::kRejected;
     if (!reason.empty()) stored.reject_reason = std::string(reason);
+    stored.updated_at_ms = NowMs();
+    ZHIKU_RETURN_IF_ERROR(WriteRow(db, *row, /*insert=*/false));
+    ZHIKU_RETURN_IF_ERROR(LoadEvidence(db, kDraftEvidenceSample, stored));
+    ZHIKU_RETURN_IF_ERROR(txn.Commit());
+    return std::move(stored);
+  }
+
+  absl::StatusOr<StoredDraft> Edit(absl::string_view draft_id, const DraftEdit& edit) override {
+    if (draft_id.empty()) return absl::InvalidArgumentError("draft id is empty");
+    if (edit.question.has_value()) {
+      if (absl::StripAsciiWhitespace(*edit.question).empty()) {
+        return absl::InvalidArgumentError("question is empty; a draft needs a question");
+      }
+      ZHIKU_RETURN_IF_ERROR(ValidateUtf8(*edit.question, "question"));
+    }
+    if (edit.variants.has_value()) {
+      for (size_t i = 0; i < edit.variants->size(); ++i) {
+        ZHIKU_RETURN_IF_ERROR(ValidateUtf8((*edit.variants)[i], absl::StrCat("variants[", i, "]")));
+      }
+    }
+    if (edit.answer.has_value()) ZHIKU_RETURN_IF_ERROR(ValidateUtf8(*edit.answer, "answer"));
+    absl::MutexLock lock(&mu_);
+    Connection& db = *writer_;
+    Transaction txn(db);
+    ZHIKU_RETURN_IF_ERROR(txn.Begin());
+    ZHIKU_ASSIGN_OR_RETURN(std::optional<DraftRow> row, LoadRow(db, draft_id));
+    if (!row.has_value()) return NotFound(draft_id);
+    StoredDraft& stored = row->stored;
+    ZHIKU_RETURN_IF_ERROR(CheckOpen(stored, "edited"));
+    Draft& d = stored.draft;
+    if (edit.question.has_value()) d.question = std::string(absl::StripAsciiWhitespace(*edit.question));
+    if (edit.variants.has_value()) {
+      d.variants.clear();
+      for (const std::string& v : *edit.variants) {
+        const std::string trimmed(absl::StripAsciiWhitespace(v));
+        if (trimmed.empty() || trimmed == d.question ||
+            std::find(d.variants.begin(), d.variants.end(), trimmed) != d.variants.end()) {
+          continue;
+        }
+        if (d.variants.size() < kMaxStoredDraftVariants) d.variants.push_back(trimmed);
+      }
+    }
+    if (edit.answer.has_value()) d.answer = *edit.answer;
+    // Edited phrasings match later submissions too.
+    std::vector<std::string> phrasings = {d.question};
+    phrasings.insert(phrasings.end(), d.variants.begin(), d.variants.end());
+    for (const std::string& phrasing : phrasings) {
+      const std::string key = Key(phrasing);
+      if (key.empty()) continue;
+      ZHIKU_ASSIGN_OR_RETURN(
+          Statement insert, db.Prepare("INSERT OR IGNORE INTO draft_phrasings(phrasing_key, draft_id) VALUES(?, ?)"));
+      insert.Bind(key).Bind(d.draft_id);
+      ZHIKU_RETURN_IF_ERROR(insert.Run());
+    }
+    stored.status = DraftStatus::kInReview;
+    stored.updated_at_ms = NowMs();
+    ZHIKU_RETURN_IF_ERROR(WriteRow(db, *row, /*insert=*/false));
+    ZHIKU_RETURN_IF_ERROR(LoadEvidence(db, kDraftEvidenceSample, stored));
+    ZHIKU_RETURN_IF_ERROR(txn.Commit());
+    return std::move(stored);
+  }
+
+  absl::StatusOr<StoredDraft> Resolve(absl::string_view draft_id, DraftStatus status,
+                                      absl::string_view entry_id) override {
+    if (draft_id.empty()) return absl::InvalidArgumentError("draft id is empty");
+    if (status != DraftStatus::kApproved && status != DraftStatus::kMerged) {
+      return absl::InvalidArgumentError("a draft is resolved as approved or merged");
+    }
+    if (entry_id.empty()) return absl::InvalidArgumentError("entry id is empty");
+    absl::MutexLock lock(&mu_);
+    Connection& db = *writer_;
+    Transaction txn(db);
+    ZHIKU_RETURN_IF_ERROR(txn.Begin());
+    ZHIKU_ASSIGN_OR_RETURN(std::optional<DraftRow> row, LoadRow(db, draft_id));
+    if (!row.has_value()) return NotFound(draft_id);
+    StoredDraft& stored = row->stored;
+    ZHIKU_RETURN_IF_ERROR(CheckOpen(stored, status == DraftStatus::kApproved ? "approved" : "merged"));
+    stored.status = status;
+    stored.draft.covered_by = std::string(entry_id);
+    stored.draft.covered_score = 1;
     stored.updated_at_ms = NowMs();
     ZHIKU_RETURN_IF_ERROR(WriteRow(db, *row, /*insert=*/false));
     ZHIKU_RETURN_IF_ERROR(LoadEvidence(db, kDraftEvidenceSample, stored));
@@ -487,8 +587,11 @@ class SqliteDraftStore final : public DraftStore {
     d.conflicting_answers = d.conflicting_answers || draft.conflicting_answers;
     d.first_seen = created ? draft.first_seen : EarlierSeen(d.first_seen, draft.first_seen);
     d.last_seen = created ? draft.last_seen : LaterSeen(d.last_seen, draft.last_seen);
-    d.covered_by = draft.covered_by;
-    d.covered_score = draft.covered_by.has_value() ? draft.covered_score : 0;
+    // An approved or merged draft is covered by its entry for good.
+    if (s.status != DraftStatus::kApproved && s.status != DraftStatus::kMerged) {
+      d.covered_by = draft.covered_by;
+      d.covered_score = draft.covered_by.has_value() ? draft.covered_score : 0;
+    }
     d.trend = draft.trend;
     s.runs += 1;
     s.updated_at_ms = now;

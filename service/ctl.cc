@@ -461,7 +461,7 @@ const std::vector<SubcommandSpec>& Subcommands() {
         "zhikuctl eval --queries q.jsonl --semantic_ratio 0 --json",
         "zhikuctl eval --queries q.jsonl --json --fail_below top1:0.9"},
        &RunEval},
-      {"drafts", "list|get ID|reject ID|submit FILE.jsonl [FLAGS]",
+      {"drafts", "list|get|update|approve|merge|reject|submit ...",
        "Review mined FAQ drafts (DraftService).",
        "drafts list: the drafts awaiting review (NEW and IN_REVIEW unless "
        "--status), most frequent first, as a table of id, status, frequency, "
@@ -474,7 +474,13 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "them into the drafts it holds (same id, or a question or variant "
        "equal in index form) and prints how many were created, merged and "
        "suppressed (matched a rejected draft). A malformed line is a usage "
-       "error naming FILE:LINE and nothing is sent.\n"
+       "error naming FILE:LINE and nothing is sent. drafts update ID "
+       "[--question] [--variant...] [--answer]: edits it (IN_REVIEW). drafts "
+       "approve ID [--id] [--answer] [--category] [--tag...] [--locale] "
+       "[--channel] [--force]: makes it an entry (refused next to an entry "
+       "with the same question unless --force; the message names them). "
+       "drafts merge ID ENTRY_ID: adds its phrasings to that entry as "
+       "variants.\n"
        "--json: list: one draft object per line {draft_id, question, "
        "variants, answer, answer_alternatives, frequency, message_ids, "
        "conversation_ids, covered_by, covered_score, conflicting_answers, "
@@ -494,7 +500,16 @@ const std::vector<SubcommandSpec>& Subcommands() {
         {"limit", "N", false, "list: drafts per page (server default 50, at most 1000)."},
         {"page_token", "TOKEN", false, "list: continue a previous listing."},
         {"all", "", false, "list: fetch every page."},
-        {"reason", "TEXT", false, "reject: why (kept with the draft)."}},
+        {"reason", "TEXT", false, "reject: why (kept with the draft); approve, merge: kept with the entry's version."},
+        {"question", "TEXT", false, "update: the new question."},
+        {"variant", "TEXT", true, "update: replace the variants with these."},
+        {"answer", "TEXT", false, "update, approve: the answer."},
+        {"id", "ID", false, "approve: the new entry's id (default: generated)."},
+        {"category", "NAME", false, "approve: the entry's category."},
+        {"tag", "NAME", true, "approve: a tag of the entry."},
+        {"locale", "LOCALE", false, "approve: the entry's locale."},
+        {"channel", "NAME", false, "approve: the entry's channel."},
+        {"force", "", false, "approve: even next to an entry with the same question."}},
        {"zhikuctl drafts list", "zhikuctl drafts list --coverage uncovered --sort trend --limit 20",
         "zhikuctl drafts list --status rejected --all", "zhikuctl drafts get d-3f2a9c0b1e4d5a6f",
         "zhikuctl drafts reject d-3f2a9c0b1e4d5a6f --reason 'chit-chat'",
@@ -2541,7 +2556,17 @@ absl::Status CheckDraftFlags(const ParsedArgs& args, absl::string_view action) {
   static const std::vector<std::pair<absl::string_view, absl::string_view>> kFlagActions = {
       {"status", "list"}, {"coverage", "list"},   {"sort", "list"},
       {"limit", "list"},  {"page_token", "list"}, {"all", "list"},
-      {"reason", "reject"}};
+      {"question", "update"}, {"variant", "update"}, {"id", "approve"},
+      {"category", "approve"}, {"tag", "approve"}, {"locale", "approve"},
+      {"channel", "approve"}, {"force", "approve"}};
+  if (args.Has("reason") && action != "reject" && action != "approve" && action != "merge") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--reason applies to 'drafts reject', 'drafts approve' and 'drafts merge', not 'drafts ", action, "'"));
+  }
+  if (args.Has("answer") && action != "update" && action != "approve") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--answer applies to 'drafts update' and 'drafts approve', not 'drafts ", action, "'"));
+  }
   for (const auto& [flag, only] : kFlagActions) {
     if (args.Has(flag) && action != only) {
       return absl::InvalidArgumentError(absl::StrCat("--", flag, " applies to 'drafts ", only, "', not 'drafts ",
@@ -2717,22 +2742,103 @@ int RunDraftsSubmit(Invocation& c, const std::string& path) {
   return kExitOk;
 }
 
+int RunDraftsUpdate(Invocation& c, const std::string& id) {
+  v1::UpdateDraftRequest request;
+  request.set_draft_id(id);
+  if (c.args().Has("question")) request.set_question(c.args().Get("question"));
+  if (c.args().Has("answer")) request.set_answer(c.args().Get("answer"));
+  if (c.args().Has("variant")) {
+    request.set_set_variants(true);
+    for (const std::string& v : c.args().All("variant")) request.add_variants(v);
+  }
+  if (!request.has_question() && !request.has_answer() && !request.set_variants()) {
+    return c.Usage("nothing to change; give --question, --variant or --answer");
+  }
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::Draft draft;
+  grpc::Status status = c.conn().drafts->UpdateDraft(&context, request, &draft);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    c.out() << DumpJson(DraftJson(draft)) << "\n";
+  } else {
+    c.out() << "updated " << Sanitize(draft.draft_id(), false) << " (" << DraftStatusName(draft.status()) << ")\n";
+  }
+  return kExitOk;
+}
+
+int RunDraftsApprove(Invocation& c, const std::string& id) {
+  v1::ApproveDraftRequest request;
+  request.set_draft_id(id);
+  v1::Entry& entry = *request.mutable_entry();
+  if (c.args().Has("id")) entry.set_id(c.args().Get("id"));
+  if (c.args().Has("answer")) entry.set_answer(c.args().Get("answer"));
+  if (c.args().Has("category")) entry.set_category(c.args().Get("category"));
+  for (const std::string& t : c.args().All("tag")) entry.add_tags(t);
+  if (c.args().Has("locale")) entry.set_locale(c.args().Get("locale"));
+  if (c.args().Has("channel")) entry.set_channel(c.args().Get("channel"));
+  request.set_force(c.args().GetBool("force"));
+  request.set_reason(c.args().Get("reason"));
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::ApproveDraftResponse response;
+  grpc::Status status = c.conn().drafts->ApproveDraft(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    Json j;
+    j["draft"] = DraftJson(response.draft());
+    j["entry"] = EntryJson(response.entry(), /*with_metadata=*/true);
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    c.out() << "approved " << Sanitize(id, false) << " as entry " << Sanitize(response.entry().id(), false)
+            << " (version " << response.entry().version() << ")\n";
+  }
+  return kExitOk;
+}
+
+int RunDraftsMerge(Invocation& c, const std::string& id, const std::string& entry_id) {
+  v1::MergeDraftRequest request;
+  request.set_draft_id(id);
+  request.set_entry_id(entry_id);
+  request.set_reason(c.args().Get("reason"));
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::MergeDraftResponse response;
+  grpc::Status status = c.conn().drafts->MergeDraft(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    Json j;
+    j["draft"] = DraftJson(response.draft());
+    j["entry"] = EntryJson(response.entry(), /*with_metadata=*/true);
+    j["variants_added"] = response.variants_added();
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    c.out() << "merged " << Sanitize(id, false) << " into " << Sanitize(entry_id, false) << ": "
+            << response.variants_added() << " new variants (entry version " << response.entry().version() << ")\n";
+  }
+  return kExitOk;
+}
+
 int RunDrafts(Invocation& c) {
   const std::vector<std::string>& p = c.args().positionals;
-  if (p.empty()) return c.Usage("missing the action; write zhikuctl drafts list|get ID|reject ID|submit FILE.jsonl");
+  static const std::vector<std::string> kActions = {"list", "get", "update", "approve", "merge", "reject", "submit"};
+  if (p.empty()) return c.Usage("missing the action; one of list, get, update, approve, merge, reject, submit");
   const std::string& action = p[0];
-  if (action != "list" && action != "get" && action != "reject" && action != "submit") {
-    return c.Usage(absl::StrCat("unknown action '", action, "'; one of list, get, reject, submit"));
+  if (std::find(kActions.begin(), kActions.end(), action) == kActions.end()) {
+    return c.Usage(absl::StrCat("unknown action '", action, "'; one of list, get, update, approve, merge, reject, submit"));
   }
   if (absl::Status s = CheckDraftFlags(c.args(), action); !s.ok()) return c.Usage(s.message());
-  const size_t want = action == "list" ? 1 : 2;
+  const size_t want = action == "list" ? 1 : action == "merge" ? 3 : 2;
   if (p.size() < want) {
-    return c.Usage(absl::StrCat("missing ", action == "submit" ? "FILE.jsonl" : "ID", "; write zhikuctl drafts ",
-                                action, action == "submit" ? " FILE.jsonl" : " ID"));
+    const char* what = action == "submit" ? "FILE.jsonl" : action == "merge" ? "ID ENTRY_ID" : "ID";
+    return c.Usage(absl::StrCat("missing ", what, "; write zhikuctl drafts ", action, " ", what));
   }
   if (p.size() > want) return c.Usage(absl::StrCat("unexpected argument '", p[want], "'"));
   if (action == "list") return RunDraftsList(c);
   if (action == "get") return RunDraftsGet(c, p[1]);
+  if (action == "update") return RunDraftsUpdate(c, p[1]);
+  if (action == "approve") return RunDraftsApprove(c, p[1]);
+  if (action == "merge") return RunDraftsMerge(c, p[1], p[2]);
   if (action == "reject") return RunDraftsReject(c, p[1]);
   return RunDraftsSubmit(c, p[1]);
 }

@@ -26,6 +26,12 @@ class DraftServiceImpl final : public v1::DraftService::Service {
                         v1::Draft* response) override;
   grpc::Status RejectDraft(grpc::ServerContext* context, const v1::RejectDraftRequest* request,
                            v1::Draft* response) override;
+  grpc::Status UpdateDraft(grpc::ServerContext* context, const v1::UpdateDraftRequest* request,
+                           v1::Draft* response) override;
+  grpc::Status ApproveDraft(grpc::ServerContext* context, const v1::ApproveDraftRequest* request,
+                            v1::ApproveDraftResponse* response) override;
+  grpc::Status MergeDraft(grpc::ServerContext* context, const v1::MergeDraftRequest* request,
+                          v1::MergeDraftResponse* response) override;
 
  private:
   KnowledgeBase* const kb_;

@@ -151,6 +151,9 @@ std::map<std::string, Call> EveryRpc() {
   ZHIKU_UNARY(drafts, DraftService, ListDrafts, ListDraftsRequest, ListDraftsResponse);
   ZHIKU_UNARY(drafts, DraftService, GetDraft, GetDraftRequest, Draft);
   ZHIKU_UNARY(drafts, DraftService, RejectDraft, RejectDraftRequest, Draft);
+  ZHIKU_UNARY(drafts, DraftService, UpdateDraft, UpdateDraftRequest, Draft);
+  ZHIKU_UNARY(drafts, DraftService, ApproveDraft, ApproveDraftRequest, ApproveDraftResponse);
+  ZHIKU_UNARY(drafts, DraftService, MergeDraft, MergeDraftRequest, MergeDraftResponse);
   ZHIKU_UNARY(admin, AdminService, CreateApiKey, CreateApiKeyRequest, CreateApiKeyResponse);
   ZHIKU_UNARY(admin, AdminService, ListApiKeys, ListApiKeysRequest, ListApiKeysResponse);
   ZHIKU_UNARY(admin, AdminService, RevokeApiKey, RevokeApiKeyRequest, ApiKey);
@@ -204,6 +207,9 @@ Role Needed(const std::string& method) {
       {"zhiku.v1.DraftService/ListDrafts", Role::kEditor},
       {"zhiku.v1.DraftService/GetDraft", Role::kEditor},
       {"zhiku.v1.DraftService/RejectDraft", Role::kEditor},
+      {"zhiku.v1.DraftService/UpdateDraft", Role::kEditor},
+      {"zhiku.v1.DraftService/ApproveDraft", Role::kEditor},
+      {"zhiku.v1.DraftService/MergeDraft", Role::kEditor},
       {"zhiku.v1.AdminService/CreateApiKey", Role::kAdmin},
       {"zhiku.v1.AdminService/ListApiKeys", Role::kAdmin},
       {"zhiku.v1.AdminService/RevokeApiKey", Role::kAdmin},

@@ -16,6 +16,7 @@
 #include "service/server.h"
 #include "tests/test_util.h"
 #include "zhiku/v1/draft.grpc.pb.h"
+#include "zhiku/v1/search.grpc.pb.h"
 
 namespace zhiku {
 namespace {
@@ -246,6 +247,149 @@ TEST_F(DraftServiceTest, ClientSubmitsInBatchesAndReportsEveryId) {
       SubmitDraftsToServer(server_->address(), "", "brand-b", drafts, absl::Seconds(30));
   EXPECT_TRUE(absl::IsNotFound(unknown_kb.status())) << unknown_kb.status();
   EXPECT_THAT(unknown_kb.status().message(), HasSubstr("the 0 before them are stored"));
+}
+
+}  // namespace
+}  // namespace zhiku
+
+namespace zhiku {
+namespace {
+
+class DraftReviewTest : public DraftServiceTest {
+ protected:
+  v1::SearchResponse SearchFor(const std::string& query) {
+    auto search = v1::SearchService::NewStub(channel_);
+    v1::SearchRequest request;
+    request.set_query(query);
+    v1::SearchResponse response;
+    grpc::ClientContext context;
+    Deadline(context);
+    EXPECT_TRUE(search->Search(&context, request, &response).ok());
+    return response;
+  }
+};
+
+TEST_F(DraftReviewTest, ApproveMergeRejectAndReminingKeepsTheDecisions) {
+  KnowledgeBase& kb = server_->knowledge_base();
+  Entry refund;
+  refund.id = "refund-time";
+  refund.question = "退款多久到账？";
+  refund.answer = "审核通过后1-3个工作日原路退回。";
+  ZHIKU_ASSERT_OK(kb.CreateEntry(refund));
+  ZHIKU_ASSERT_OK(kb.WaitUntilSearchable(absl::Seconds(5)));
+
+  v1::Draft invoice = MakeDraft("d-invoice", "发票怎么开", {"c1", "c2"});
+  invoice.add_variants("怎么开电子发票");
+  v1::Draft refund_again = MakeDraft("d-refund", "退款多久到账", {"c3", "c4"});
+  refund_again.add_variants("钱几天能退回来");
+  v1::Draft chat = MakeDraft("d-chat", "你们几点下班", {"c5", "c6"});
+  v1::SubmitDraftsResponse submitted;
+  ASSERT_TRUE(Submit({invoice, refund_again, chat}, &submitted).ok());
+
+  // An editor edits one draft: it moves to IN_REVIEW.
+  {
+    v1::UpdateDraftRequest update;
+    update.set_draft_id("d-invoice");
+    update.set_answer("订单完成后在订单详情点击「申请发票」。");
+    v1::Draft edited;
+    grpc::ClientContext context;
+    Deadline(context);
+    ASSERT_TRUE(stub_->UpdateDraft(&context, update, &edited).ok());
+    EXPECT_EQ(edited.status(), v1::DRAFT_STATUS_IN_REVIEW);
+    EXPECT_EQ(edited.answer(), "订单完成后在订单详情点击「申请发票」。");
+  }
+
+  // Approve: a new entry, searchable within a second, linked both ways.
+  v1::ApproveDraftRequest approve;
+  approve.set_draft_id("d-invoice");
+  approve.mutable_entry()->set_id("invoice-how");
+  approve.mutable_entry()->set_category("invoices");
+  approve.set_reason("week 48 hot question");
+  v1::ApproveDraftResponse approved;
+  {
+    grpc::ClientContext context;
+    Deadline(context);
+    grpc::Status s = stub_->ApproveDraft(&context, approve, &approved);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(approved.draft().status(), v1::DRAFT_STATUS_APPROVED);
+  EXPECT_EQ(approved.draft().covered_by(), "invoice-how");
+  EXPECT_EQ(approved.entry().question(), "发票怎么开");
+  EXPECT_EQ(approved.entry().category(), "invoices");
+  EXPECT_EQ(approved.entry().answer(), "订单完成后在订单详情点击「申请发票」。");
+  ZHIKU_ASSERT_OK(kb.WaitUntilSearchable(absl::Seconds(1)));
+  v1::SearchResponse found = SearchFor("怎么开电子发票");
+  ASSERT_GT(found.hits_size(), 0);
+  EXPECT_EQ(found.hits(0).entry().id(), "invoice-how");
+  auto versions = kb.ListEntryVersions("invoice-how", 0, 10);
+  ASSERT_TRUE(versions.ok());
+  EXPECT_THAT(versions->front().reason, HasSubstr("approved draft d-invoice"));
+
+  // The refund draft asks what refund-time answers: approval is refused
+  // with the entry named, unless forced; merging adds its phrasings.
+  v1::ApproveDraftRequest duplicate;
+  duplicate.set_draft_id("d-refund");
+  {
+    grpc::ClientContext context;
+    Deadline(context);
+    v1::ApproveDraftResponse unused;
+    grpc::Status s = stub_->ApproveDraft(&context, duplicate, &unused);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(s.error_message(), HasSubstr("refund-time (same question, different answer)"));
+  }
+  v1::MergeDraftRequest merge;
+  merge.set_draft_id("d-refund");
+  merge.set_entry_id("refund-time");
+  v1::MergeDraftResponse merged;
+  {
+    grpc::ClientContext context;
+    Deadline(context);
+    ASSERT_TRUE(stub_->MergeDraft(&context, merge, &merged).ok());
+  }
+  EXPECT_EQ(merged.variants_added(), 1);  // 退款多久到账 is the question in index form
+  EXPECT_EQ(merged.draft().status(), v1::DRAFT_STATUS_MERGED);
+  EXPECT_THAT(std::vector<std::string>(merged.entry().variants().begin(), merged.entry().variants().end()),
+              ElementsAre("钱几天能退回来"));
+  EXPECT_EQ(merged.entry().version(), 2);
+
+  // Reject the chit-chat; it cannot be approved afterwards.
+  {
+    v1::RejectDraftRequest reject;
+    reject.set_draft_id("d-chat");
+    reject.set_reason("opening hours are on the contact page");
+    v1::Draft rejected;
+    grpc::ClientContext context;
+    Deadline(context);
+    ASSERT_TRUE(stub_->RejectDraft(&context, reject, &rejected).ok());
+    v1::ApproveDraftRequest late;
+    late.set_draft_id("d-chat");
+    late.mutable_entry()->set_answer("9点到18点");
+    v1::ApproveDraftResponse unused;
+    grpc::ClientContext context2;
+    Deadline(context2);
+    EXPECT_EQ(stub_->ApproveDraft(&context2, late, &unused).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  }
+
+  // Next week's mining finds all three again: nothing comes back as new.
+  v1::Draft invoice2 = MakeDraft("", "发票怎么开", {"c7"});
+  v1::Draft refund2 = MakeDraft("", "退款多久到账", {"c8"});
+  v1::Draft chat2 = MakeDraft("", "你们几点下班", {"c9"});
+  ASSERT_TRUE(Submit({invoice2, refund2, chat2}, &submitted).ok());
+  EXPECT_EQ(submitted.created(), 0);
+  EXPECT_TRUE(ListIds().empty());
+  auto after = kb.drafts().Get("d-invoice");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, DraftStatus::kApproved);
+  EXPECT_EQ(after->draft.covered_by.value_or(""), "invoice-how");
+  EXPECT_EQ(after->draft.frequency, 3);
+
+  // Approving again is refused and names the entry.
+  grpc::ClientContext context;
+  Deadline(context);
+  v1::ApproveDraftResponse unused;
+  grpc::Status again = stub_->ApproveDraft(&context, approve, &unused);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(again.error_message(), HasSubstr("invoice-how"));
 }
 
 }  // namespace
