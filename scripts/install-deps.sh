@@ -11,6 +11,7 @@ PACKAGES=(
   libxapian-dev
   libfaiss-dev libopenblas0-openmp
   libsqlite3-dev sqlite3
+  openssl
   libopencc-dev libopencc-data
   libutf8proc-dev
   libfasttext-dev

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -64,13 +65,32 @@ absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file) {
   return std::string();
 }
 
+ClientTls ClientTlsFromEnvironment() {
+  ClientTls tls;
+  if (const char* v = std::getenv("ZHIKU_TLS_CA"); v != nullptr) tls.ca_file = v;
+  if (const char* v = std::getenv("ZHIKU_TLS_CERT"); v != nullptr) tls.cert_file = v;
+  if (const char* v = std::getenv("ZHIKU_TLS_KEY"); v != nullptr) tls.key_file = v;
+  return tls;
+}
+
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& target, const std::string& api_key,
-                                           const grpc::ChannelArguments& args) {
-  if (api_key.empty()) return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+                                           const grpc::ChannelArguments& args, const ClientTls& tls) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!tls.ca_file.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    auto read = [](const std::string& path) {
+      std::ifstream in(path, std::ios::binary);
+      return std::string((std::istreambuf_iterator<char>(in)), {});
+    };
+    ssl.pem_root_certs = read(tls.ca_file);
+    if (!tls.cert_file.empty()) ssl.pem_cert_chain = read(tls.cert_file);
+    if (!tls.key_file.empty()) ssl.pem_private_key = read(tls.key_file);
+    credentials = grpc::SslCredentials(ssl);
+  }
+  if (api_key.empty()) return grpc::CreateCustomChannel(target, credentials, args);
   std::vector<std::unique_ptr<gx::ClientInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<BearerInterceptorFactory>(api_key));
-  return gx::CreateCustomChannelWithInterceptors(target, grpc::InsecureChannelCredentials(), args,
-                                                 std::move(interceptors));
+  return gx::CreateCustomChannelWithInterceptors(target, credentials, args, std::move(interceptors));
 }
 
 }  // namespace zhiku

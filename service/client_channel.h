@@ -21,10 +21,24 @@ inline constexpr char kApiKeyEnv[] = "ZHIKU_API_KEY";
 // InvalidArgument if it is empty), else $ZHIKU_API_KEY, else "" (no key).
 absl::StatusOr<std::string> ResolveApiKey(const std::string& key_file);
 
+// TLS of a client: PEM file paths. ca_file set = speak TLS and trust the
+// server certificates it signed; cert_file and key_file = present this
+// client certificate (for servers started with --tls_client_ca).
+struct ClientTls {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
+// $ZHIKU_TLS_CA, $ZHIKU_TLS_CERT, $ZHIKU_TLS_KEY.
+ClientTls ClientTlsFromEnvironment();
+
 // A channel to `target` (HOST:PORT) sending `api_key` ("" = none) with
-// every call.
+// every call, over TLS when tls.ca_file is set. A PEM file that cannot be
+// read makes a channel whose calls fail with UNAVAILABLE naming it.
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& target, const std::string& api_key,
-                                           const grpc::ChannelArguments& args = grpc::ChannelArguments());
+                                           const grpc::ChannelArguments& args = grpc::ChannelArguments(),
+                                           const ClientTls& tls = ClientTlsFromEnvironment());
 
 }  // namespace zhiku
 

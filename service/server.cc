@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -26,6 +28,40 @@
 namespace zhiku {
 
 namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read the ", what, " ", path));
+  std::string pem((std::istreambuf_iterator<char>(in)), {});
+  if (pem.find("-----BEGIN") == std::string::npos) {
+    return absl::FailedPreconditionError(absl::StrCat(path, " is not a PEM file (the ", what, ")"));
+  }
+  return pem;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both --tls_cert and --tls_key");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  ZHIKU_ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert_file, "server certificate"));
+  ZHIKU_ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key_file, "server private key"));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!options.tls_client_ca_file.empty()) {
+    ZHIKU_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(options.tls_client_ca_file, "client CA certificate"));
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  Log(LogLevel::kInfo, "server",
+      absl::StrCat("TLS on", options.tls_client_ca_file.empty() ? "" : ", client certificates required"));
+  return grpc::SslServerCredentials(ssl);
+}
 
 // Writes `token` and a newline to `path`, readable by the owner only.
 absl::Status WriteSecretFile(const std::string& path, const std::string& token) {
@@ -115,7 +151,8 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   quota.SetMaxThreads(max_threads);
   builder.SetResourceQuota(quota);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &impl->port);
+  ZHIKU_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, ServerCredentials(options));
+  builder.AddListeningPort(options.listen, credentials, &impl->port);
   builder.RegisterService(impl->search.get());
   builder.RegisterService(impl->knowledge.get());
   builder.RegisterService(impl->drafts.get());

@@ -29,6 +29,12 @@ struct ServerOptions {
   // DATA_DIR/admin.key (mode 0600). false = anyone may call anything
   // (zhiku-server --insecure_no_auth, for a local demo only).
   bool require_api_keys = true;
+  // TLS: PEM file paths. With a certificate and key the port speaks TLS
+  // only; with client_ca too, clients must present a certificate signed by
+  // it (mutual TLS). Empty = plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
 };
 
 class ZhikuServer {

@@ -63,6 +63,10 @@ ABSL_FLAG(bool, insecure_no_auth, false,
           "Serve without API keys: anyone who can reach the port may read, change and delete everything. For a "
           "local demo only. Without it every call needs 'authorization: Bearer <key>'; on the first start the server "
           "writes an admin key to DATA_DIR/admin.key (mode 0600).");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain) of the server; with --tls_key the port speaks TLS only.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificate: clients must present a certificate it signed (mutual TLS). Needs --tls_cert.");
 ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving (for scripts using port 0).");
 
 int main(int argc, char** argv) {
@@ -144,6 +148,9 @@ int main(int argc, char** argv) {
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.require_api_keys = !absl::GetFlag(FLAGS_insecure_no_auth);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   if (!options.require_api_keys) {
     std::fprintf(stderr,
                  "\n*** zhiku-server: --insecure_no_auth: NO API KEYS. Anyone who can reach %s can read, change\n"

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -482,6 +483,49 @@ TEST(AuthOff, EveryCallIsAllowedAndKeysAreRefused) {
   v1::CreateApiKeyResponse created;
   EXPECT_EQ(admin->CreateApiKey(&create_context, create, &created).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+// A self-signed certificate for 127.0.0.1, made with the openssl tool.
+bool MakeCertificate(const std::string& dir, const std::string& name) {
+  const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+                              " -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                              dir + "/" + name + ".key -out " + dir + "/" + name + ".pem >/dev/null 2>&1";
+  return std::system(command.c_str()) == 0;
+}
+
+TEST(Tls, KeysTravelOverTlsAndClientCertificatesAreRequiredWhenAsked) {
+  testing::TempDir dir;
+  ASSERT_TRUE(MakeCertificate(dir.path(), "server")) << "openssl is missing (scripts/install-deps.sh installs it)";
+  ASSERT_TRUE(MakeCertificate(dir.path(), "client"));
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.knowledge_base.data_dir = dir.Sub("data");
+  options.knowledge_base.semantic.enabled = false;
+  options.tls_cert_file = dir.Sub("server.pem");
+  options.tls_key_file = dir.Sub("server.key");
+  options.tls_client_ca_file = dir.Sub("client.pem");
+  auto server = ZhikuServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::string admin;
+  std::getline(std::ifstream((*server)->admin_key_path()), admin);
+  auto who = [&](const ClientTls& tls) {
+    auto stub = v1::AdminService::NewStub(OpenChannel((*server)->address(), admin, grpc::ChannelArguments(), tls));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::ApiKey me;
+    return stub->WhoAmI(&context, v1::WhoAmIRequest(), &me);
+  };
+  ClientTls mutual{dir.Sub("server.pem"), dir.Sub("client.pem"), dir.Sub("client.key")};
+  grpc::Status ok = who(mutual);
+  EXPECT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_FALSE(who(ClientTls{dir.Sub("server.pem"), "", ""}).ok());  // no client certificate
+  EXPECT_FALSE(who(ClientTls{}).ok());                               // plaintext to a TLS port
+
+  // Half a configuration is refused at start.
+  ServerOptions half = options;
+  half.tls_key_file.clear();
+  half.knowledge_base.data_dir = dir.Sub("data2");
+  EXPECT_EQ(ZhikuServer::Start(half).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ResolveApiKey, FileBeatsEnvironmentAndErrorsNameTheFile) {
