@@ -234,6 +234,18 @@ absl::Status EnsureBaseline(Connection& db, const Entry& stored) {
                        stored.updated_at_ms);
 }
 
+// The version an entry from before history was kept is at, unrecorded.
+EntryVersion BaselineOf(Entry entry) {
+  EntryVersion v;
+  v.entry_id = entry.id;
+  v.version = entry.version;
+  v.action = VersionAction::kBaseline;
+  v.reason = "before history was kept";
+  v.at_ms = entry.updated_at_ms;
+  v.content = std::move(entry);
+  return v;
+}
+
 constexpr char kSelectVersion[] =
     "SELECT entry_id, version, action, author, reason, at_ms, rolled_back_to, content FROM entry_versions";
 
@@ -451,14 +463,7 @@ class SqliteEntryStore final : public EntryStore {
         // An entry from before history was kept has no rows yet.
         ZHIKU_ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(db, id));
         if (!entry.has_value()) return NotFound(id);
-        EntryVersion v;
-        v.entry_id = entry->id;
-        v.version = entry->version;
-        v.action = VersionAction::kBaseline;
-        v.reason = "before history was kept";
-        v.at_ms = entry->updated_at_ms;
-        v.content = *std::move(entry);
-        out.push_back(std::move(v));
+        out.push_back(BaselineOf(*std::move(entry)));
       }
       return out;
     });
@@ -471,14 +476,7 @@ class SqliteEntryStore final : public EntryStore {
       if (v.has_value()) return *std::move(v);
       ZHIKU_ASSIGN_OR_RETURN(std::optional<Entry> entry, LoadEntry(db, id));
       if (entry.has_value() && entry->version == version) {
-        EntryVersion baseline;
-        baseline.entry_id = entry->id;
-        baseline.version = entry->version;
-        baseline.action = VersionAction::kBaseline;
-        baseline.reason = "before history was kept";
-        baseline.at_ms = entry->updated_at_ms;
-        baseline.content = *std::move(entry);
-        return baseline;
+        return BaselineOf(*std::move(entry));
       }
       ZHIKU_ASSIGN_OR_RETURN(const int64_t last, LastRecordedVersion(db, id));
       if (last == 0 && !entry.has_value()) return NotFound(id);
