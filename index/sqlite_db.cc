@@ -141,6 +141,15 @@ CREATE TABLE IF NOT EXISTS entry_versions(
   rolled_back_to INTEGER NOT NULL,
   content TEXT NOT NULL,
   PRIMARY KEY(entry_id, version)) WITHOUT ROWID;
+-- audit_log: AuditLog, one row per write or admin action.
+CREATE TABLE IF NOT EXISTS audit_log(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_log_by_target ON audit_log(target, id);
 -- api_keys: KeyStore. role holds Role numbers; secret_sha256 the 32-byte
 -- digest of the key's secret part (the key itself is never stored).
 CREATE TABLE IF NOT EXISTS api_keys(

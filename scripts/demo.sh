@@ -154,6 +154,8 @@ echo "\$ zhikuctl history order-cancel"
 ctl history order-cancel
 echo "\$ zhikuctl rollback order-cancel 1 --reason 'demo: undo'"
 ctl rollback order-cancel 1 --reason "demo: undo"
+echo "\$ zhikuctl audit --limit 5"
+ctl audit --limit 5
 
 heading "Why an entry ranked where it did: search --explain"
 echo "\$ zhikuctl search 钱什么时候退回来 --page_size 2 --explain"

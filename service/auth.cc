@@ -42,6 +42,7 @@ const absl::flat_hash_map<std::string, Role>& Policy() {
       {"zhiku.v1.AdminService/ListApiKeys", Role::kAdmin},
       {"zhiku.v1.AdminService/RevokeApiKey", Role::kAdmin},
       {"zhiku.v1.AdminService/WhoAmI", Role::kBot},
+      {"zhiku.v1.AdminService/ListAuditEvents", Role::kAdmin},
   };
   return *policy;
 }
@@ -105,6 +106,45 @@ absl::StatusOr<Caller> Authorizer::Check(const grpc::ServerContext& context, abs
   return caller;
 }
 
+void Authorizer::Record(const Caller& caller, absl::string_view action, absl::string_view target,
+                        absl::string_view detail) const {
+  if (audit_ == nullptr) return;
+  AuditEvent event;
+  event.actor = caller.Actor();
+  event.action = std::string(action);
+  event.target = std::string(target);
+  event.detail = std::string(detail);
+  if (absl::Status s = audit_->Append(std::move(event)); !s.ok()) {
+    Log(LogLevel::kError, "audit", absl::StrCat("cannot record ", action, " ", target, ": ", s.message()));
+  }
+}
+
+grpc::Status AdminServiceImpl::ListAuditEvents(grpc::ServerContext* context, const v1::ListAuditEventsRequest* request,
+                                               v1::ListAuditEventsResponse* response) {
+  ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.AdminService/ListAuditEvents");
+  if (auth_.audit() == nullptr) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no audit log");
+  AuditQuery query;
+  query.actor = request->actor();
+  query.target = request->target();
+  query.since_ms = request->since_ms();
+  query.until_ms = request->until_ms();
+  query.before_id = request->before_id();
+  query.limit = request->page_size() == 0 ? 100 : request->page_size();
+  absl::StatusOr<std::vector<AuditEvent>> events = auth_.audit()->Query(query);
+  if (!events.ok()) return ToGrpcStatus(events.status());
+  for (const AuditEvent& e : *events) {
+    v1::AuditEvent* out = response->add_events();
+    out->set_id(e.id);
+    out->set_time_ms(e.at_ms);
+    out->set_actor(e.actor);
+    out->set_action(e.action);
+    out->set_target(e.target);
+    out->set_detail(e.detail);
+  }
+  if (static_cast<int>(events->size()) == query.limit) response->set_next_before_id(events->back().id);
+  return grpc::Status::OK;
+}
+
 grpc::Status AdminServiceImpl::CreateApiKey(grpc::ServerContext* context, const v1::CreateApiKeyRequest* request,
                                             v1::CreateApiKeyResponse* response) {
   ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.AdminService/CreateApiKey");
@@ -117,6 +157,8 @@ grpc::Status AdminServiceImpl::CreateApiKey(grpc::ServerContext* context, const 
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->info, response->mutable_key());
   response->set_token(created->token);
+  auth_.Record(caller, "key.create", created->info.id,
+               absl::StrCat(RoleName(created->info.role), " key \"", created->info.name, "\""));
   Log(LogLevel::kInfo, "auth",
       absl::StrCat(caller.Actor(), " created ", RoleName(created->info.role), " key ", created->info.id, " (",
                    created->info.name, ")"));
@@ -143,6 +185,7 @@ grpc::Status AdminServiceImpl::RevokeApiKey(grpc::ServerContext* context, const 
   absl::StatusOr<ApiKeyInfo> revoked = keys_->Revoke(request->id(), caller.key_id);
   if (!revoked.ok()) return ToGrpcStatus(revoked.status());
   ToProto(*revoked, response);
+  auth_.Record(caller, "key.revoke", revoked->id, absl::StrCat("\"", revoked->name, "\""));
   Log(LogLevel::kInfo, "auth", absl::StrCat(caller.Actor(), " revoked key ", revoked->id, " (", revoked->name, ")"));
   return grpc::Status::OK;
 }

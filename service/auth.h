@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "index/audit_log.h"
 #include "index/key_store.h"
 #include "service/status_util.h"
 #include "zhiku/v1/admin.grpc.pb.h"
@@ -41,7 +42,7 @@ class Authorizer {
  public:
   // `keys` == nullptr turns auth off (--insecure_no_auth): every call is
   // allowed as an anonymous admin. Otherwise `keys` must outlive this.
-  explicit Authorizer(KeyStore* keys) : keys_(keys) {}
+  explicit Authorizer(KeyStore* keys, AuditLog* audit = nullptr) : keys_(keys), audit_(audit) {}
 
   bool enabled() const { return keys_ != nullptr; }
 
@@ -50,8 +51,16 @@ class Authorizer {
   // (the key's role is below the method's, both named).
   absl::StatusOr<Caller> Check(const grpc::ServerContext& context, absl::string_view method) const;
 
+  // Appends to the audit log (if any) what `caller` did. A failure to write
+  // it is logged, not returned: the action itself already happened.
+  void Record(const Caller& caller, absl::string_view action, absl::string_view target,
+              absl::string_view detail) const;
+
+  AuditLog* audit() const { return audit_; }
+
  private:
   KeyStore* const keys_;
+  AuditLog* const audit_;
 };
 
 // Returns the gRPC status from the enclosing handler unless the caller may
@@ -74,6 +83,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                             v1::ApiKey* response) override;
   grpc::Status WhoAmI(grpc::ServerContext* context, const v1::WhoAmIRequest* request,
                       v1::ApiKey* response) override;
+  grpc::Status ListAuditEvents(grpc::ServerContext* context, const v1::ListAuditEventsRequest* request,
+                               v1::ListAuditEventsResponse* response) override;
 
  private:
   const Authorizer& auth_;

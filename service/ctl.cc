@@ -149,6 +149,7 @@ int RunDrafts(Invocation& c);
 int RunKeys(Invocation& c);
 int RunWhoAmI(Invocation& c);
 int RunHistory(Invocation& c);
+int RunAudit(Invocation& c);
 int RunRollback(Invocation& c);
 int RunHelp(Invocation& c);
 
@@ -532,6 +533,20 @@ const std::vector<SubcommandSpec>& Subcommands() {
        {"zhikuctl --api_key_file=DATA_DIR/admin.key keys create --role=bot bot1",
         "zhikuctl keys list --all", "zhikuctl keys revoke 3f2a9c0b1e4d5a6f"},
        &RunKeys},
+      {"audit", "[--actor KEY_ID] [--target ID] [--since DURATION]",
+       "The audit log: who wrote what, when (admin).",
+       "Every write and admin action, newest first: time, actor, action "
+       "(entry.create, entry.update, entry.delete, entry.rollback, "
+       "entries.import, corpus.import, drafts.submit, draft.update, "
+       "draft.approve, draft.merge, draft.reject, key.create, key.revoke), "
+       "target and detail.\n"
+       "--json: one {id, time_ms, actor, action, target, detail} per line.",
+       {{"actor", "TEXT", false, "Only events whose actor contains TEXT (e.g. a key id)."},
+        {"target", "ID", false, "Only events on this entry, draft or key id."},
+        {"since", "DURATION", false, "Only the last DURATION, e.g. 24h, 7d is 168h."},
+        {"limit", "N", false, "At most N events (default 100, at most 1000)."}},
+       {"zhikuctl audit --since 24h", "zhikuctl audit --target returns-how-to"},
+       &RunAudit},
       {"whoami", "",
        "The key this client sends: id, name and role.",
        "Any role may call it. --json: {id, name, role}.",
@@ -3102,6 +3117,44 @@ int RunRollback(Invocation& c) {
     c.out() << "rolled back " << Sanitize(entry.id(), false) << " to the content of v" << version << "; now at v"
             << entry.version() << "\n";
   }
+  return kExitOk;
+}
+
+int RunAudit(Invocation& c) {
+  if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
+  v1::ListAuditEventsRequest request;
+  request.set_actor(c.args().Get("actor"));
+  request.set_target(c.args().Get("target"));
+  if (c.args().Has("since")) {
+    absl::StatusOr<absl::Duration> since = ParseDurationFlag("since", c.args().Get("since"));
+    if (!since.ok()) return c.Usage(since.status().message());
+    request.set_since_ms(absl::ToUnixMillis(absl::Now() - *since));
+  }
+  absl::StatusOr<std::optional<int32_t>> limit = IntFlag(c.args(), "limit");
+  if (!limit.ok()) return c.Usage(limit.status().message());
+  if (limit->has_value()) request.set_page_size(**limit);
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::ListAuditEventsResponse response;
+  grpc::Status status = c.conn().admin->ListAuditEvents(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  for (const v1::AuditEvent& e : response.events()) {
+    if (c.json()) {
+      Json j;
+      j["id"] = e.id();
+      j["time_ms"] = e.time_ms();
+      j["actor"] = e.actor();
+      j["action"] = e.action();
+      j["target"] = e.target();
+      j["detail"] = e.detail();
+      c.out() << DumpJson(j) << "\n";
+    } else {
+      c.out() << FormatTimeMs(e.time_ms()) << "  " << Sanitize(e.actor(), false) << "  " << e.action() << "  "
+              << (e.target().empty() ? "-" : Sanitize(e.target(), false)) << "  " << Sanitize(e.detail(), false)
+              << "\n";
+    }
+  }
+  if (!c.json()) c.err() << response.events_size() << (response.events_size() == 1 ? " event\n" : " events\n");
   return kExitOk;
 }
 

@@ -61,7 +61,13 @@ absl::Status List(KnowledgeBase& kb, const v1::ListDraftsRequest& request, const
 grpc::Status DraftServiceImpl::SubmitDrafts(grpc::ServerContext* context, const v1::SubmitDraftsRequest* request,
                                             v1::SubmitDraftsResponse* response) {
   ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.DraftService/SubmitDrafts");
-  return ToGrpcStatus(Submit(*kb_, context, *request, limits_, response));
+  absl::Status submitted = Submit(*kb_, context, *request, limits_, response);
+  if (submitted.ok()) {
+    auth_.Record(caller, "drafts.submit", "",
+                 absl::StrCat(request->drafts_size(), " drafts: ", response->created(), " created, ", response->merged(),
+                              " merged, ", response->suppressed(), " suppressed"));
+  }
+  return ToGrpcStatus(submitted);
 }
 
 grpc::Status DraftServiceImpl::ListDrafts(grpc::ServerContext* context, const v1::ListDraftsRequest* request,
@@ -91,6 +97,7 @@ grpc::Status DraftServiceImpl::RejectDraft(grpc::ServerContext* context, const v
   absl::StatusOr<StoredDraft> draft = kb_->drafts().Reject(request->draft_id(), request->reason());
   if (!draft.ok()) return ToGrpcStatus(draft.status());
   ToProto(*draft, response);
+  auth_.Record(caller, "draft.reject", request->draft_id(), request->reason());
   return grpc::Status::OK;
 }
 
@@ -270,6 +277,7 @@ grpc::Status DraftServiceImpl::UpdateDraft(grpc::ServerContext* context, const v
   absl::StatusOr<StoredDraft> draft = kb_->drafts().Edit(request->draft_id(), edit);
   if (!draft.ok()) return ToGrpcStatus(draft.status());
   ToProto(*draft, response);
+  auth_.Record(caller, "draft.update", request->draft_id(), "");
   return grpc::Status::OK;
 }
 
@@ -277,14 +285,23 @@ grpc::Status DraftServiceImpl::ApproveDraft(grpc::ServerContext* context, const 
                                             v1::ApproveDraftResponse* response) {
   ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.DraftService/ApproveDraft");
   if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
-  return ToGrpcStatus(Approve(*kb_, caller, *request, limits_, response));
+  absl::Status approved = Approve(*kb_, caller, *request, limits_, response);
+  if (approved.ok()) {
+    auth_.Record(caller, "draft.approve", request->draft_id(), absl::StrCat("entry ", response->entry().id()));
+  }
+  return ToGrpcStatus(approved);
 }
 
 grpc::Status DraftServiceImpl::MergeDraft(grpc::ServerContext* context, const v1::MergeDraftRequest* request,
                                           v1::MergeDraftResponse* response) {
   ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.DraftService/MergeDraft");
   if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
-  return ToGrpcStatus(Merge(*kb_, caller, *request, limits_, response));
+  absl::Status merged = Merge(*kb_, caller, *request, limits_, response);
+  if (merged.ok()) {
+    auth_.Record(caller, "draft.merge", request->draft_id(),
+                 absl::StrCat("entry ", response->entry().id(), ", ", response->variants_added(), " variants added"));
+  }
+  return ToGrpcStatus(merged);
 }
 
 }  // namespace zhiku

@@ -214,6 +214,10 @@ class CorpusImporter {
 };
 
 constexpr size_t kMaxReasonBytes = 1024;
+
+std::string WithReason(const std::string& reason) {
+  return reason.empty() ? "" : absl::StrCat(": ", reason);
+}
 constexpr int kDefaultVersionPage = 50;
 
 absl::Status CheckWriteReason(const std::string& reason) {
@@ -311,6 +315,8 @@ grpc::Status KnowledgeServiceImpl::RollbackEntry(grpc::ServerContext* context, c
                                                       WriteInfo{caller.Actor(), request->reason()});
   if (!restored.ok()) return ToGrpcStatus(restored.status());
   ToProto(*restored, response);
+  auth_.Record(caller, "entry.rollback", restored->id,
+               absl::StrCat("v", restored->version, " = content of v", request->version(), WithReason(request->reason())));
   return grpc::Status::OK;
 }
 
@@ -324,6 +330,7 @@ grpc::Status KnowledgeServiceImpl::CreateEntry(grpc::ServerContext* context, con
       kb_->CreateEntry(FromProto(request->entry()), WriteInfo{caller.Actor(), request->reason()});
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(*created, response);
+  auth_.Record(caller, "entry.create", created->id, absl::StrCat("v", created->version, WithReason(request->reason())));
   return grpc::Status::OK;
 }
 
@@ -353,6 +360,7 @@ grpc::Status KnowledgeServiceImpl::UpdateEntry(grpc::ServerContext* context, con
                                                    WriteInfo{caller.Actor(), request->reason()});
   if (!updated.ok()) return ToGrpcStatus(updated.status());
   ToProto(*updated, response);
+  auth_.Record(caller, "entry.update", updated->id, absl::StrCat("v", updated->version, WithReason(request->reason())));
   return grpc::Status::OK;
 }
 
@@ -367,8 +375,10 @@ grpc::Status KnowledgeServiceImpl::DeleteEntry(grpc::ServerContext* context, con
   }
   if (absl::Status s = CheckCallAlive(context); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = CheckWriteReason(request->reason()); !s.ok()) return ToGrpcStatus(s);
-  return ToGrpcStatus(
-      kb_->DeleteEntry(request->id(), request->expected_version(), WriteInfo{caller.Actor(), request->reason()}));
+  absl::Status deleted =
+      kb_->DeleteEntry(request->id(), request->expected_version(), WriteInfo{caller.Actor(), request->reason()});
+  if (deleted.ok()) auth_.Record(caller, "entry.delete", request->id(), request->reason());
+  return ToGrpcStatus(deleted);
 }
 
 grpc::Status KnowledgeServiceImpl::ListEntries(grpc::ServerContext* context, const v1::ListEntriesRequest* request,
@@ -409,6 +419,9 @@ grpc::Status KnowledgeServiceImpl::ImportEntries(grpc::ServerContext* context,
     if (absl::Status s = importer.AddLine(line_number, request.jsonl_line()); !s.ok()) return ToGrpcStatus(s);
   }
   if (absl::Status s = importer.Flush(); !s.ok()) return ToGrpcStatus(s);
+  auth_.Record(caller, "entries.import", "",
+               absl::StrCat(response->lines_received(), " lines: ", response->created(), " created, ",
+                            response->updated(), " updated, ", response->failed(), " failed"));
   if (wait_until_searchable) {
     // Bounded by the call's deadline too: a client that cannot wait longer
     // still gets its counts.
@@ -449,6 +462,7 @@ grpc::Status KnowledgeServiceImpl::ImportCorpus(grpc::ServerContext* context,
   if (!size.ok()) return ToGrpcStatus(size.status());
   response->set_corpus_size(*size);
   Log(LogLevel::kInfo, "knowledge_service", importer.Summary());
+  auth_.Record(caller, "corpus.import", "", importer.Summary());
   // A changed corpus is picked up by the next scheduled retrain anyway;
   // `retrain` skips the wait for the minimum interval between trainings.
   if (retrain) kb_->RequestRetrain();

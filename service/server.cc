@@ -101,6 +101,7 @@ absl::StatusOr<std::string> BootstrapAdminKey(KeyStore& keys, const std::string&
 struct ZhikuServer::Impl {
   std::unique_ptr<KnowledgeBase> kb;
   std::unique_ptr<KeyStore> keys;
+  std::unique_ptr<AuditLog> audit;
   std::unique_ptr<Authorizer> authorizer;
   std::unique_ptr<AdminServiceImpl> admin;
   std::string admin_key_path;
@@ -135,7 +136,8 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
         "API KEYS ARE OFF (--insecure_no_auth): anyone who can reach this port can read, change and delete "
         "everything. Use this for a local demo only.");
   }
-  impl->authorizer = std::make_unique<Authorizer>(impl->keys.get());
+  ZHIKU_ASSIGN_OR_RETURN(impl->audit, OpenSqliteAuditLog(options.knowledge_base.data_dir + "/zhiku.db"));
+  impl->authorizer = std::make_unique<Authorizer>(impl->keys.get(), impl->audit.get());
   const Authorizer* auth = impl->authorizer.get();
   impl->search = std::make_unique<SearchServiceImpl>(impl->kb.get(), options.limits, auth);
   impl->knowledge = std::make_unique<KnowledgeServiceImpl>(impl->kb.get(), options.limits, auth);

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
@@ -159,6 +160,7 @@ std::map<std::string, Call> EveryRpc() {
   ZHIKU_UNARY(admin, AdminService, ListApiKeys, ListApiKeysRequest, ListApiKeysResponse);
   ZHIKU_UNARY(admin, AdminService, RevokeApiKey, RevokeApiKeyRequest, ApiKey);
   ZHIKU_UNARY(admin, AdminService, WhoAmI, WhoAmIRequest, ApiKey);
+  ZHIKU_UNARY(admin, AdminService, ListAuditEvents, ListAuditEventsRequest, ListAuditEventsResponse);
 #undef ZHIKU_UNARY
   calls["zhiku.v1.KnowledgeService/ImportEntries"] = knowledge([](auto& stub, grpc::ClientContext& context) {
     v1::ImportEntriesResponse response;
@@ -214,6 +216,7 @@ Role Needed(const std::string& method) {
       {"zhiku.v1.AdminService/CreateApiKey", Role::kAdmin},
       {"zhiku.v1.AdminService/ListApiKeys", Role::kAdmin},
       {"zhiku.v1.AdminService/RevokeApiKey", Role::kAdmin},
+      {"zhiku.v1.AdminService/ListAuditEvents", Role::kAdmin},
   };
   auto it = kNeeded.find(method);
   return it == kNeeded.end() ? static_cast<Role>(99) : it->second;
@@ -458,6 +461,76 @@ TEST_F(AuthTest, VersionsRecordTheKeyThatWroteThemAndRollbackIsAVersion) {
   grpc::ClientContext context;
   v1::Entry ignored;
   EXPECT_EQ(as_bot->RollbackEntry(&context, rollback, &ignored).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(AuthTest, AuditLogRecordsWritesAndAdminActionsQueryableByActorTargetAndTime) {
+  auto admin = v1::AdminService::NewStub(OpenChannel(server_->address(), AdminKey()));
+  v1::CreateApiKeyRequest create_key;
+  create_key.set_name("editor console");
+  create_key.set_role(v1::ROLE_EDITOR);
+  v1::CreateApiKeyResponse editor;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin->CreateApiKey(&context, create_key, &editor).ok());
+  }
+  // Times are in milliseconds: keep the key's creation out of the window.
+  absl::SleepFor(absl::Milliseconds(5));
+  const int64_t before_writes = absl::ToUnixMillis(absl::Now());
+  absl::SleepFor(absl::Milliseconds(5));
+  auto knowledge = v1::KnowledgeService::NewStub(OpenChannel(server_->address(), editor.token()));
+  v1::CreateEntryRequest create;
+  create.mutable_entry()->set_id("hours");
+  create.mutable_entry()->set_question("客服几点上班？");
+  create.mutable_entry()->set_answer("9:00-21:00");
+  create.set_reason("from the contact page");
+  v1::Entry entry;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(knowledge->CreateEntry(&context, create, &entry).ok());
+  }
+  v1::DeleteEntryRequest remove;
+  remove.set_id("hours");
+  remove.set_reason("moved to the help centre");
+  {
+    grpc::ClientContext context;
+    v1::DeleteEntryResponse unused;
+    ASSERT_TRUE(knowledge->DeleteEntry(&context, remove, &unused).ok());
+  }
+  // A refused write leaves no trace.
+  {
+    grpc::ClientContext context;
+    v1::DeleteEntryResponse unused;
+    EXPECT_FALSE(knowledge->DeleteEntry(&context, remove, &unused).ok());
+  }
+
+  auto list = [&](v1::ListAuditEventsRequest request) {
+    grpc::ClientContext context;
+    v1::ListAuditEventsResponse response;
+    grpc::Status s = admin->ListAuditEvents(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> out;
+    for (const v1::AuditEvent& e : response.events()) out.push_back(e.action() + " " + e.target() + " " + e.detail());
+    return out;
+  };
+  v1::ListAuditEventsRequest by_editor;
+  by_editor.set_actor(editor.key().id());
+  EXPECT_THAT(list(by_editor), ::testing::ElementsAre("entry.delete hours moved to the help centre",
+                                                      "entry.create hours v1: from the contact page"));
+  v1::ListAuditEventsRequest by_admin;
+  by_admin.set_actor(*KeyIdOf(AdminKey()));
+  EXPECT_THAT(list(by_admin), ::testing::ElementsAre("key.create " + editor.key().id() + " editor key \"editor console\""));
+  v1::ListAuditEventsRequest recent;
+  recent.set_since_ms(before_writes);
+  EXPECT_EQ(list(recent).size(), 2u);
+  v1::ListAuditEventsRequest page;
+  page.set_page_size(1);
+  EXPECT_EQ(list(page).size(), 1u);
+
+  // Editors cannot read the audit log.
+  auto as_editor = v1::AdminService::NewStub(OpenChannel(server_->address(), editor.token()));
+  grpc::ClientContext context;
+  v1::ListAuditEventsResponse denied;
+  EXPECT_EQ(as_editor->ListAuditEvents(&context, by_editor, &denied).error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST(AuthOff, EveryCallIsAllowedAndKeysAreRefused) {

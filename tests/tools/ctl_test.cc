@@ -212,6 +212,7 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
        {"--status", "--coverage", "--sort", "--limit", "--page_token", "--all", "--reason", "--question",
         "--variant", "--answer", "--id", "--category", "--tag", "--locale", "--channel", "--force"}},
       {"keys", {"--role", "--all"}},
+      {"audit", {"--actor", "--target", "--since", "--limit"}},
       {"whoami", {}},
       {"help", {}},
   };
