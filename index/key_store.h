@@ -11,6 +11,7 @@
 #define ZHIKU_INDEX_KEY_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,8 +58,13 @@ class KeyStore {
   virtual ~KeyStore() = default;
 
   // Creates a key. InvalidArgument if `name` is empty, longer than 200
-  // bytes or not valid UTF-8.
-  virtual absl::StatusOr<NewApiKey> Create(absl::string_view name, Role role, absl::string_view created_by) = 0;
+  // bytes or not valid UTF-8. `before_commit`, if set, runs inside the
+  // transaction with the new key; if it fails, the key is not stored and
+  // its error is returned (the bootstrap admin key is stored only once it
+  // has been written to its file).
+  virtual absl::StatusOr<NewApiKey> Create(
+      absl::string_view name, Role role, absl::string_view created_by,
+      const std::function<absl::Status(const NewApiKey&)>& before_commit = nullptr) = 0;
 
   // The key `token` belongs to. Unauthenticated, saying which, when the
   // token is malformed, unknown, or revoked (and when).

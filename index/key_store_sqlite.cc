@@ -97,7 +97,8 @@ class SqliteKeyStore final : public KeyStore {
   SqliteKeyStore(const std::string& path, std::unique_ptr<Connection> writer)
       : readers_(path), writer_(std::move(writer)) {}
 
-  absl::StatusOr<NewApiKey> Create(absl::string_view name, Role role, absl::string_view created_by) override {
+  absl::StatusOr<NewApiKey> Create(absl::string_view name, Role role, absl::string_view created_by,
+                                   const std::function<absl::Status(const NewApiKey&)>& before_commit) override {
     const absl::string_view trimmed = absl::StripAsciiWhitespace(name);
     if (trimmed.empty()) return absl::InvalidArgumentError("the key's name is empty; say what the key is for");
     if (trimmed.size() > kMaxNameBytes) {
@@ -117,6 +118,8 @@ class SqliteKeyStore final : public KeyStore {
     const std::string secret = RandomHex(kSecretHex);
     out.token = absl::StrCat(kPrefix, out.info.id, "_", secret);
     absl::MutexLock lock(&mu_);
+    Transaction txn(*writer_);
+    ZHIKU_RETURN_IF_ERROR(txn.Begin());
     ZHIKU_ASSIGN_OR_RETURN(
         Statement insert,
         writer_->Prepare("INSERT INTO api_keys(id, name, role, created_by, created_at_ms, revoked_at_ms, revoked_by, "
@@ -128,6 +131,8 @@ class SqliteKeyStore final : public KeyStore {
         .Bind(out.info.created_at_ms)
         .BindBlob(Digest(secret));
     ZHIKU_RETURN_IF_ERROR(insert.Run());
+    if (before_commit) ZHIKU_RETURN_IF_ERROR(before_commit(out));
+    ZHIKU_RETURN_IF_ERROR(txn.Commit());
     return out;
   }
 

@@ -87,9 +87,12 @@ absl::StatusOr<std::string> BootstrapAdminKey(KeyStore& keys, const std::string&
   for (const ApiKeyInfo& key : active) {
     if (key.role == Role::kAdmin) return std::string();
   }
-  ZHIKU_ASSIGN_OR_RETURN(NewApiKey admin, keys.Create("bootstrap admin", Role::kAdmin, ""));
   const std::string path = dir + "/admin.key";
-  ZHIKU_RETURN_IF_ERROR(WriteSecretFile(path, admin.token));
+  // Stored only once the file is written: a failed write leaves no key
+  // that nobody knows, and the next start tries again.
+  ZHIKU_ASSIGN_OR_RETURN(NewApiKey admin,
+                         keys.Create("bootstrap admin", Role::kAdmin, "",
+                                     [&](const NewApiKey& key) { return WriteSecretFile(path, key.token); }));
   Log(LogLevel::kInfo, "server",
       absl::StrCat("created admin key ", admin.info.id, " and wrote it to ", path,
                    " (mode 0600); make the other keys with `zhikuctl --api_key_file=", path, " keys create`"));

@@ -92,6 +92,19 @@ TEST(KeyStore, CreateAuthenticateRevokeAndKeepOnlyADigest) {
   EXPECT_EQ(all->size(), 3u);
 }
 
+TEST(KeyStore, KeyIsNotStoredWhenBeforeCommitFails) {
+  testing::TempDir dir;
+  auto store = OpenSqliteKeyStore(dir.Sub("zhiku.db"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto failed = (*store)->Create("bootstrap admin", Role::kAdmin, "", [](const NewApiKey&) {
+    return absl::FailedPreconditionError("cannot write admin.key");
+  });
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kFailedPrecondition);
+  auto count = (*store)->Count();
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 0);
+}
+
 TEST(RoleNames, RoundTrip) {
   for (Role r : {Role::kBot, Role::kAgent, Role::kEditor, Role::kAdmin}) {
     auto parsed = ParseRole(RoleName(r));
