@@ -240,6 +240,15 @@ absl::Status ValidateSubmitted(const Draft& d, size_t index) {
   return absl::OkStatus();
 }
 
+// Records that `draft_id` holds a phrasing with index form `key`, for
+// later submissions to match.
+absl::Status AddPhrasingKey(Connection& db, absl::string_view key, absl::string_view draft_id) {
+  ZHIKU_ASSIGN_OR_RETURN(Statement insert,
+                         db.Prepare("INSERT OR IGNORE INTO draft_phrasings(phrasing_key, draft_id) VALUES(?, ?)"));
+  insert.Bind(key).Bind(draft_id);
+  return insert.Run();
+}
+
 // FailedPrecondition unless the draft is NEW or IN_REVIEW.
 absl::Status CheckOpen(const StoredDraft& stored, absl::string_view what) {
   switch (stored.status) {
@@ -416,10 +425,7 @@ class SqliteDraftStore final : public DraftStore {
     for (const std::string& phrasing : phrasings) {
       const std::string key = Key(phrasing);
       if (key.empty()) continue;
-      ZHIKU_ASSIGN_OR_RETURN(
-          Statement insert, db.Prepare("INSERT OR IGNORE INTO draft_phrasings(phrasing_key, draft_id) VALUES(?, ?)"));
-      insert.Bind(key).Bind(d.draft_id);
-      ZHIKU_RETURN_IF_ERROR(insert.Run());
+      ZHIKU_RETURN_IF_ERROR(AddPhrasingKey(db, key, d.draft_id));
     }
     stored.status = DraftStatus::kInReview;
     stored.updated_at_ms = NowMs();
@@ -552,10 +558,7 @@ class SqliteDraftStore final : public DraftStore {
       }
       const std::string key = Key(phrasing);
       if (key.empty()) continue;
-      ZHIKU_ASSIGN_OR_RETURN(
-          Statement insert, db.Prepare("INSERT OR IGNORE INTO draft_phrasings(phrasing_key, draft_id) VALUES(?, ?)"));
-      insert.Bind(key).Bind(d.draft_id);
-      ZHIKU_RETURN_IF_ERROR(insert.Run());
+      ZHIKU_RETURN_IF_ERROR(AddPhrasingKey(db, key, d.draft_id));
     }
 
     // Answers: the first non-empty one stays the answer, distinct others

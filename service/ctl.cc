@@ -39,7 +39,9 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "index/draft.h"
+#include "index/entry.h"
 #include "index/format.h"
+#include "index/key_store.h"
 #include "service/client_channel.h"
 #include "service/draft_client.h"
 #include "service/eval.h"
@@ -2858,15 +2860,8 @@ int RunDrafts(Invocation& c) {
   return RunDraftsSubmit(c, p[1]);
 }
 
-absl::string_view RoleLabel(v1::Role role) {
-  switch (role) {
-    case v1::ROLE_BOT: return "bot";
-    case v1::ROLE_AGENT: return "agent";
-    case v1::ROLE_EDITOR: return "editor";
-    case v1::ROLE_ADMIN: return "admin";
-    default: return "unknown";
-  }
-}
+// The proto enums share their numbers with the domain ones (index/).
+absl::string_view RoleLabel(v1::Role role) { return RoleName(static_cast<Role>(static_cast<int>(role))); }
 
 Json KeyJson(const v1::ApiKey& key) {
   Json j;
@@ -2886,12 +2881,9 @@ int RunKeysCreate(Invocation& c) {
   if (!c.args().Has("role")) return c.Usage("missing --role; one of bot, agent, editor, admin");
   v1::CreateApiKeyRequest request;
   const std::string role = c.args().Get("role");
-  for (v1::Role r : {v1::ROLE_BOT, v1::ROLE_AGENT, v1::ROLE_EDITOR, v1::ROLE_ADMIN}) {
-    if (role == RoleLabel(r)) request.set_role(r);
-  }
-  if (request.role() == v1::ROLE_UNSPECIFIED) {
-    return c.Usage(absl::StrCat("--role=", role, " is not one of bot, agent, editor, admin"));
-  }
+  absl::StatusOr<Role> parsed = ParseRole(role);
+  if (!parsed.ok()) return c.Usage(absl::StrCat("--role=", role, " is not one of bot, agent, editor, admin"));
+  request.set_role(static_cast<v1::Role>(static_cast<int>(*parsed)));
   request.set_name(absl::StrJoin(p.begin() + 1, p.end(), " "));
   grpc::ClientContext context;
   c.SetDeadline(context);
@@ -2992,15 +2984,7 @@ int RunWhoAmI(Invocation& c) {
 }
 
 absl::string_view ActionLabel(v1::VersionAction action) {
-  switch (action) {
-    case v1::VERSION_ACTION_CREATE: return "create";
-    case v1::VERSION_ACTION_UPDATE: return "update";
-    case v1::VERSION_ACTION_IMPORT: return "import";
-    case v1::VERSION_ACTION_DELETE: return "delete";
-    case v1::VERSION_ACTION_ROLLBACK: return "rollback";
-    case v1::VERSION_ACTION_BASELINE: return "baseline";
-    default: return "unknown";
-  }
+  return VersionActionName(static_cast<VersionAction>(static_cast<int>(action)));
 }
 
 Json VersionJson(const v1::EntryVersion& v) {

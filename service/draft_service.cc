@@ -119,13 +119,19 @@ absl::Status CheckDraftOpen(const StoredDraft& stored) {
                                                     "; edit that entry instead"));
 }
 
+// The index forms of an entry's question and variants.
+std::vector<std::string> PhrasingKeys(const TextNormalizer& normalizer, const Entry& entry) {
+  std::vector<std::string> keys = {normalizer.Normalize(entry.question)};
+  for (const std::string& v : entry.variants) keys.push_back(normalizer.Normalize(v));
+  return keys;
+}
+
 // Entries an approval would duplicate: those with a phrasing equal in index
 // form to one of the draft's, and the entry Answer would give for its
 // question. Empty when there are none.
 std::string NearDuplicates(KnowledgeBase& kb, const Entry& candidate) {
   const TextNormalizer& normalizer = kb.normalizer();
-  std::vector<std::string> keys = {normalizer.Normalize(candidate.question)};
-  for (const std::string& v : candidate.variants) keys.push_back(normalizer.Normalize(v));
+  const std::vector<std::string> keys = PhrasingKeys(normalizer, candidate);
   std::vector<std::string> found;
   auto note = [&](const Entry& entry, absl::string_view why) {
     for (const std::string& f : found) {
@@ -208,8 +214,7 @@ absl::Status Merge(KnowledgeBase& kb, const Caller& caller, const v1::MergeDraft
   ZHIKU_RETURN_IF_ERROR(CheckDraftOpen(stored));
   ZHIKU_ASSIGN_OR_RETURN(Entry entry, kb.GetEntry(request.entry_id()));
   const TextNormalizer& normalizer = kb.normalizer();
-  std::vector<std::string> keys = {normalizer.Normalize(entry.question)};
-  for (const std::string& v : entry.variants) keys.push_back(normalizer.Normalize(v));
+  std::vector<std::string> keys = PhrasingKeys(normalizer, entry);
   const int64_t read_version = entry.version;
   int added = 0;
   std::vector<std::string> phrasings = {stored.draft.question};
@@ -253,27 +258,7 @@ grpc::Status DraftServiceImpl::UpdateDraft(grpc::ServerContext* context, const v
   if (request->has_question()) edit.question = request->question();
   if (request->set_variants()) edit.variants = std::vector<std::string>(request->variants().begin(), request->variants().end());
   if (request->has_answer()) edit.answer = request->answer();
-  EntryLimits entry_limits;
-  if (edit.question.has_value() && edit.question->size() > entry_limits.max_question_bytes) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("question is ", edit.question->size(),
-                                                                " bytes; the limit is ", entry_limits.max_question_bytes)));
-  }
-  if (edit.answer.has_value() && edit.answer->size() > entry_limits.max_answer_bytes) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("answer is ", edit.answer->size(),
-                                                                " bytes; the limit is ", entry_limits.max_answer_bytes)));
-  }
-  if (edit.variants.has_value()) {
-    if (edit.variants->size() > entry_limits.max_variants) {
-      return ToGrpcStatus(absl::InvalidArgumentError(
-          absl::StrCat("variants has ", edit.variants->size(), " phrasings; the limit is ", entry_limits.max_variants)));
-    }
-    for (const std::string& v : *edit.variants) {
-      if (v.size() > entry_limits.max_variant_bytes) {
-        return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-            "a variant is ", v.size(), " bytes; the limit is ", entry_limits.max_variant_bytes)));
-      }
-    }
-  }
+  if (absl::Status s = ValidateDraftEdit(edit); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<StoredDraft> draft = kb_->drafts().Edit(request->draft_id(), edit);
   if (!draft.ok()) return ToGrpcStatus(draft.status());
   ToProto(*draft, response);

@@ -289,6 +289,31 @@ absl::Status ValidateEmbedRequest(const v1::EmbedRequest& request, const Request
   return absl::OkStatus();
 }
 
+absl::Status ValidateDraftEdit(const DraftEdit& edit) {
+  const EntryLimits limits;
+  if (edit.question.has_value() && edit.question->size() > limits.max_question_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("question is ", WithThousands(edit.question->size()),
+                                                   " bytes; the limit is ", WithThousands(limits.max_question_bytes)));
+  }
+  if (edit.answer.has_value() && edit.answer->size() > limits.max_answer_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("answer is ", WithThousands(edit.answer->size()),
+                                                   " bytes; the limit is ", WithThousands(limits.max_answer_bytes)));
+  }
+  if (!edit.variants.has_value()) return absl::OkStatus();
+  if (edit.variants->size() > limits.max_variants) {
+    return absl::InvalidArgumentError(absl::StrCat("variants has ", edit.variants->size(),
+                                                   " phrasings; the limit is ", limits.max_variants));
+  }
+  for (size_t i = 0; i < edit.variants->size(); ++i) {
+    const size_t bytes = (*edit.variants)[i].size();
+    if (bytes > limits.max_variant_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("variants[", i, "] is ", WithThousands(bytes),
+                                                     " bytes; the limit is ", WithThousands(limits.max_variant_bytes)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckCorpusText(absl::string_view text, const RequestLimits& limits) {
   if (text.size() <= limits.max_corpus_text_bytes) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat("\"text\" is ", WithThousands(text.size()),

@@ -118,6 +118,9 @@ std::string MakeDraftPageToken(const v1::ListDraftsRequest& request, const Draft
 
 // A draft id given on its own (GetDraft, RejectDraft).
 absl::Status ValidateDraftId(const std::string& id, const RequestLimits& limits);
+// UpdateDraft: the edited question, variants and answer within the limits
+// of an entry (EntryLimits), which an approved draft becomes.
+absl::Status ValidateDraftEdit(const DraftEdit& edit);
 // RejectDraft's reason: UTF-8, at most max_reject_reason_bytes.
 absl::Status CheckRejectReason(const std::string& reason, const RequestLimits& limits);
 
