@@ -161,6 +161,38 @@ CREATE TABLE IF NOT EXISTS api_keys(
   revoked_at_ms INTEGER NOT NULL,  -- 0 = active
   revoked_by TEXT NOT NULL,
   secret_sha256 BLOB NOT NULL);
+-- query_log: QueryLog, one row per served Search or Answer (text masked,
+-- norm its index form). kind, decision and handoff_reason hold the
+-- QueryKind, LoggedDecision and HandoffReason numbers.
+CREATE TABLE IF NOT EXISTS query_log(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  query_id TEXT NOT NULL UNIQUE,
+  knowledge_base TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  norm TEXT NOT NULL,
+  decision INTEGER NOT NULL,
+  handoff_reason INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  top_entry_id TEXT NOT NULL,
+  hits INTEGER NOT NULL,
+  unanswered INTEGER NOT NULL,
+  actor TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS query_log_by_time ON query_log(at_ms);
+CREATE INDEX IF NOT EXISTS query_log_by_norm ON query_log(norm, at_ms);
+-- query_feedback: RecordFeedback; kind holds FeedbackKind numbers. One row
+-- per (query, kind, entry): a retried call adds nothing.
+CREATE TABLE IF NOT EXISTS query_feedback(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  query_id TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  entry_id TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  UNIQUE(query_id, kind, entry_id));
+CREATE INDEX IF NOT EXISTS query_feedback_by_time ON query_feedback(at_ms);
 )sql";
 
 absl::StatusOr<std::optional<std::string>> ReadMeta(Connection& db, absl::string_view key) {

@@ -75,11 +75,39 @@ v1::HandoffReason ToProto(HandoffReason r) {
   return v1::HANDOFF_REASON_UNSPECIFIED;
 }
 
+LoggedDecision ToLogged(AnswerDecision d) {
+  switch (d) {
+    case AnswerDecision::kAnswer:
+      return LoggedDecision::kAnswer;
+    case AnswerDecision::kSuggest:
+      return LoggedDecision::kSuggest;
+    case AnswerDecision::kHandoff:
+      return LoggedDecision::kHandoff;
+  }
+  return LoggedDecision::kNone;
+}
+
 absl::Status DoAnswer(KnowledgeBase& kb, const RequestLimits& limits, grpc::ServerContext* context,
-                      const v1::AnswerRequest& request, v1::AnswerResponse* response) {
+                      const v1::AnswerRequest& request, v1::AnswerResponse* response, QueryLog* log,
+                      const Caller& caller) {
   ZHIKU_ASSIGN_OR_RETURN(const AnswerRequest parsed, ParseAnswerRequest(request, limits));
   ZHIKU_RETURN_IF_ERROR(CheckCallAlive(context));
   ZHIKU_ASSIGN_OR_RETURN(const AnswerResult result, kb.Answer(parsed));
+  if (log != nullptr) {
+    QueryRecord record;
+    record.query_id = NewQueryId();
+    record.knowledge_base = request.knowledge_base();
+    record.kind = QueryKind::kAnswer;
+    record.text = request.query();
+    record.decision = ToLogged(result.decision);
+    record.handoff_reason = static_cast<int>(result.handoff_reason);
+    record.confidence = result.confidence;
+    if (result.top) record.top_entry_id = result.top->entry->entry.id;
+    record.hits = result.top ? 1 + static_cast<int64_t>(result.alternatives.size()) : 0;
+    record.actor = caller.key_id;
+    response->set_query_id(record.query_id);
+    log->Record(std::move(record));
+  }
   response->set_decision(ToProto(result.decision));
   response->set_confidence(result.confidence);
   if (result.top) ToProto(*result.top, response->mutable_top());
@@ -96,10 +124,24 @@ absl::Status DoAnswer(KnowledgeBase& kb, const RequestLimits& limits, grpc::Serv
 }
 
 absl::Status DoSearch(KnowledgeBase& kb, const RequestLimits& limits, grpc::ServerContext* context,
-                      const v1::SearchRequest& request, v1::SearchResponse* response) {
+                      const v1::SearchRequest& request, v1::SearchResponse* response, QueryLog* log,
+                      const Caller& caller) {
   ZHIKU_ASSIGN_OR_RETURN(const SearchRequest parsed, ParseSearchRequest(request, limits));
   ZHIKU_RETURN_IF_ERROR(CheckCallAlive(context));
   ZHIKU_ASSIGN_OR_RETURN(const SearchResult result, kb.Search(parsed));
+  // Later pages are the same question asked once: only the first is logged.
+  if (log != nullptr && parsed.offset == 0) {
+    QueryRecord record;
+    record.query_id = NewQueryId();
+    record.knowledge_base = request.knowledge_base();
+    record.kind = QueryKind::kSearch;
+    record.text = request.query();
+    if (!result.hits.empty()) record.top_entry_id = result.hits.front().entry->entry.id;
+    record.hits = result.hits.empty() ? 0 : std::max<int64_t>(result.total_estimate, 1);
+    record.actor = caller.key_id;
+    response->set_query_id(record.query_id);
+    log->Record(std::move(record));
+  }
   response->set_total_estimate(result.total_estimate);
   response->set_traditional_query(result.traditional_query);
   ToProto(result.retrieval, response->mutable_retrieval());
@@ -124,13 +166,13 @@ absl::Status CheckCallAlive(grpc::ServerContext* context) {
 grpc::Status SearchServiceImpl::Search(grpc::ServerContext* context, const v1::SearchRequest* request,
                                        v1::SearchResponse* response) {
   ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.SearchService/Search");
-  return ToGrpcStatus(DoSearch(*kb_, limits_, context, *request, response));
+  return ToGrpcStatus(DoSearch(*kb_, limits_, context, *request, response, log_, caller));
 }
 
 grpc::Status SearchServiceImpl::Answer(grpc::ServerContext* context, const v1::AnswerRequest* request,
                                        v1::AnswerResponse* response) {
   ZHIKU_AUTHORIZE(caller, auth_, context, "zhiku.v1.SearchService/Answer");
-  return ToGrpcStatus(DoAnswer(*kb_, limits_, context, *request, response));
+  return ToGrpcStatus(DoAnswer(*kb_, limits_, context, *request, response, log_, caller));
 }
 
 grpc::Status SearchServiceImpl::Embed(grpc::ServerContext* context, const v1::EmbedRequest* request,

@@ -3,6 +3,7 @@
 #define ZHIKU_SERVICE_SEARCH_SERVICE_H_
 
 #include "index/knowledge_base.h"
+#include "index/query_log.h"
 #include "service/auth.h"
 #include "service/validation.h"
 #include "zhiku/v1/search.grpc.pb.h"
@@ -15,9 +16,11 @@ absl::Status CheckCallAlive(grpc::ServerContext* context);
 
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
-  // `kb` must outlive the service.
-  SearchServiceImpl(KnowledgeBase* kb, RequestLimits limits, const Authorizer* auth)
-      : kb_(kb), limits_(limits), auth_(*auth) {}
+  // `kb`, `auth` and `log` must outlive the service. With a `log`, every
+  // Search (first page) and Answer is recorded there under the query_id its
+  // response carries.
+  SearchServiceImpl(KnowledgeBase* kb, RequestLimits limits, const Authorizer* auth, QueryLog* log = nullptr)
+      : kb_(kb), limits_(limits), auth_(*auth), log_(log) {}
 
   grpc::Status Search(grpc::ServerContext* context, const v1::SearchRequest* request,
                       v1::SearchResponse* response) override;
@@ -32,6 +35,7 @@ class SearchServiceImpl final : public v1::SearchService::Service {
   KnowledgeBase* const kb_;
   const RequestLimits limits_;
   const Authorizer& auth_;
+  QueryLog* const log_;
 };
 
 }  // namespace zhiku

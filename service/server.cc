@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "index/logging.h"
 #include "index/status_macros.h"
+#include "service/analytics_service.h"
 #include "service/auth.h"
 #include "service/draft_service.h"
 #include "service/knowledge_service.h"
@@ -109,6 +110,9 @@ struct ZhikuServer::Impl {
   std::unique_ptr<AdminServiceImpl> admin;
   std::string admin_key_path;
   std::unique_ptr<SearchServiceImpl> search;
+  std::unique_ptr<QueryLog> query_log;
+  std::unique_ptr<FeedbackServiceImpl> feedback;
+  std::unique_ptr<AnalyticsServiceImpl> analytics;
   std::unique_ptr<KnowledgeServiceImpl> knowledge;
   std::unique_ptr<DraftServiceImpl> drafts;
   std::unique_ptr<grpc::Server> server;
@@ -124,6 +128,8 @@ ZhikuServer::ZhikuServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ZhikuServer::~ZhikuServer() {
   Shutdown(absl::Seconds(5));
   impl_->server.reset();
+  // Writes what is still queued; it uses the knowledge base's normaliser.
+  impl_->query_log.reset();
   impl_->kb.reset();
 }
 
@@ -142,7 +148,20 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   ZHIKU_ASSIGN_OR_RETURN(impl->audit, OpenSqliteAuditLog(options.knowledge_base.data_dir + "/zhiku.db"));
   impl->authorizer = std::make_unique<Authorizer>(impl->keys.get(), impl->audit.get());
   const Authorizer* auth = impl->authorizer.get();
-  impl->search = std::make_unique<SearchServiceImpl>(impl->kb.get(), options.limits, auth);
+  if (options.query_log_retention_days < 0) {
+    return absl::InvalidArgumentError("--query_log_retention_days must be 0 (no query log) or more");
+  }
+  if (options.query_log_retention_days > 0) {
+    QueryLogOptions log_options;
+    log_options.retention = absl::Hours(24) * options.query_log_retention_days;
+    ZHIKU_ASSIGN_OR_RETURN(impl->query_log, OpenSqliteQueryLog(options.knowledge_base.data_dir + "/zhiku.db",
+                                                               &impl->kb->normalizer(), log_options));
+  }
+  impl->search = std::make_unique<SearchServiceImpl>(impl->kb.get(), options.limits, auth, impl->query_log.get());
+  impl->feedback =
+      std::make_unique<FeedbackServiceImpl>(impl->kb.get(), impl->query_log.get(), options.limits, auth);
+  impl->analytics = std::make_unique<AnalyticsServiceImpl>(impl->kb.get(), impl->query_log.get(),
+                                                           options.query_log_retention_days, auth);
   impl->knowledge = std::make_unique<KnowledgeServiceImpl>(impl->kb.get(), options.limits, auth);
   impl->drafts = std::make_unique<DraftServiceImpl>(impl->kb.get(), options.limits, auth);
   impl->admin = std::make_unique<AdminServiceImpl>(auth, impl->keys.get());
@@ -162,6 +181,8 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   builder.RegisterService(impl->knowledge.get());
   builder.RegisterService(impl->drafts.get());
   builder.RegisterService(impl->admin.get());
+  builder.RegisterService(impl->feedback.get());
+  builder.RegisterService(impl->analytics.get());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
@@ -171,7 +192,7 @@ absl::StatusOr<std::unique_ptr<ZhikuServer>> ZhikuServer::Start(const ServerOpti
   grpc::HealthCheckServiceInterface* health = impl->server->GetHealthCheckService();
   health->SetServingStatus(true);
   for (const char* service : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService", "zhiku.v1.DraftService",
-                              "zhiku.v1.AdminService"}) {
+                              "zhiku.v1.AdminService", "zhiku.v1.FeedbackService", "zhiku.v1.AnalyticsService"}) {
     health->SetServingStatus(service, true);
   }
   Log(LogLevel::kInfo, "server", absl::StrCat("listening on ", impl->host, ":", impl->port));
@@ -199,6 +220,8 @@ void ZhikuServer::Wait() { impl_->server->Wait(); }
 KnowledgeBase& ZhikuServer::knowledge_base() { return *impl_->kb; }
 
 KeyStore* ZhikuServer::keys() { return impl_->keys.get(); }
+
+QueryLog* ZhikuServer::query_log() { return impl_->query_log.get(); }
 
 const std::string& ZhikuServer::admin_key_path() const { return impl_->admin_key_path; }
 

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "index/key_store.h"
 #include "index/knowledge_base.h"
+#include "index/query_log.h"
 #include "service/validation.h"
 
 namespace zhiku {
@@ -29,6 +30,10 @@ struct ServerOptions {
   // DATA_DIR/admin.key (mode 0600). false = anyone may call anything
   // (zhiku-server --insecure_no_auth, for a local demo only).
   bool require_api_keys = true;
+  // Every Search and Answer is kept (masked) in the query log for this many
+  // days, with the feedback on it, for AnalyticsService; 0 = no query log
+  // (responses carry no query_id, feedback and analytics are refused).
+  int query_log_retention_days = 90;
   // TLS: PEM file paths. With a certificate and key the port speaks TLS
   // only; with client_ca too, clients must present a certificate signed by
   // it (mutual TLS). Empty = plaintext.
@@ -61,6 +66,8 @@ class ZhikuServer {
   KnowledgeBase& knowledge_base();
   // The API keys (null when require_api_keys is false).
   KeyStore* keys();
+  // The query log (null with query_log_retention_days 0).
+  QueryLog* query_log();
   // Where the bootstrap admin key was written, "" if none was created.
   const std::string& admin_key_path() const;
 

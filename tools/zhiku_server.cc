@@ -67,6 +67,9 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain) of the server; wit
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA certificate: clients must present a certificate it signed (mutual TLS). Needs --tls_cert.");
+ABSL_FLAG(int, query_log_retention_days, zhiku::ServerOptions{}.query_log_retention_days,
+          "Days every Search and Answer (masked) and its feedback stay in the query log for analytics and "
+          "zhiku-ingest --from-query-log; 0 = keep no query log.");
 ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving (for scripts using port 0).");
 
 int main(int argc, char** argv) {
@@ -148,6 +151,11 @@ int main(int argc, char** argv) {
   options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.require_api_keys = !absl::GetFlag(FLAGS_insecure_no_auth);
+  options.query_log_retention_days = absl::GetFlag(FLAGS_query_log_retention_days);
+  if (options.query_log_retention_days < 0 || options.query_log_retention_days > 3650) {
+    std::fprintf(stderr, "zhiku-server: --query_log_retention_days must be in 0..3650\n");
+    return 1;
+  }
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);

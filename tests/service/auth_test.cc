@@ -22,6 +22,7 @@
 #include "service/server.h"
 #include "tests/test_util.h"
 #include "zhiku/v1/admin.grpc.pb.h"
+#include "zhiku/v1/analytics.grpc.pb.h"
 #include "zhiku/v1/draft.grpc.pb.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
 #include "zhiku/v1/search.grpc.pb.h"
@@ -143,6 +144,18 @@ std::map<std::string, Call> EveryRpc() {
       return fn(*stub, context);
     };
   };
+  auto feedback = [](auto fn) {
+    return [fn](grpc::Channel& channel, grpc::ClientContext& context) {
+      auto stub = v1::FeedbackService::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+      return fn(*stub, context);
+    };
+  };
+  auto analytics = [](auto fn) {
+    return [fn](grpc::Channel& channel, grpc::ClientContext& context) {
+      auto stub = v1::AnalyticsService::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+      return fn(*stub, context);
+    };
+  };
 #define ZHIKU_UNARY(table, service, method, request_type, response_type)                              \
   calls["zhiku.v1." #service "/" #method] = table([](auto& stub, grpc::ClientContext& context) {    \
     v1::request_type request;                                                                        \
@@ -174,6 +187,11 @@ std::map<std::string, Call> EveryRpc() {
   ZHIKU_UNARY(admin, AdminService, RevokeApiKey, RevokeApiKeyRequest, ApiKey);
   ZHIKU_UNARY(admin, AdminService, WhoAmI, WhoAmIRequest, ApiKey);
   ZHIKU_UNARY(admin, AdminService, ListAuditEvents, ListAuditEventsRequest, ListAuditEventsResponse);
+  ZHIKU_UNARY(feedback, FeedbackService, RecordFeedback, RecordFeedbackRequest, RecordFeedbackResponse);
+  ZHIKU_UNARY(analytics, AnalyticsService, GetSummary, GetSummaryRequest, GetSummaryResponse);
+  ZHIKU_UNARY(analytics, AnalyticsService, TopQueries, TopQueriesRequest, TopQueriesResponse);
+  ZHIKU_UNARY(analytics, AnalyticsService, EntryStats, EntryStatsRequest, EntryStatsResponse);
+  ZHIKU_UNARY(analytics, AnalyticsService, ListQueries, ListQueriesRequest, ListQueriesResponse);
 #undef ZHIKU_UNARY
   calls["zhiku.v1.KnowledgeService/ImportEntries"] = knowledge([](auto& stub, grpc::ClientContext& context) {
     v1::ImportEntriesResponse response;
@@ -230,6 +248,11 @@ Role Needed(const std::string& method) {
       {"zhiku.v1.AdminService/ListApiKeys", Role::kAdmin},
       {"zhiku.v1.AdminService/RevokeApiKey", Role::kAdmin},
       {"zhiku.v1.AdminService/ListAuditEvents", Role::kAdmin},
+      {"zhiku.v1.FeedbackService/RecordFeedback", Role::kBot},
+      {"zhiku.v1.AnalyticsService/GetSummary", Role::kEditor},
+      {"zhiku.v1.AnalyticsService/TopQueries", Role::kEditor},
+      {"zhiku.v1.AnalyticsService/EntryStats", Role::kEditor},
+      {"zhiku.v1.AnalyticsService/ListQueries", Role::kEditor},
   };
   auto it = kNeeded.find(method);
   return it == kNeeded.end() ? static_cast<Role>(99) : it->second;
@@ -296,7 +319,7 @@ TEST_F(AuthTest, EveryRpcTimesEveryRole) {
   // RPC cannot slip past this test.
   std::set<std::string> declared;
   for (const char* name : {"zhiku.v1.SearchService", "zhiku.v1.KnowledgeService", "zhiku.v1.DraftService",
-                           "zhiku.v1.AdminService"}) {
+                           "zhiku.v1.AdminService", "zhiku.v1.FeedbackService", "zhiku.v1.AnalyticsService"}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
