@@ -23,11 +23,8 @@ absl::Status NoQueryLog() {
 }
 
 absl::StatusOr<int> ResolveLimit(int32_t limit, int fallback, int max, absl::string_view field) {
-  if (limit == 0) return fallback;
-  if (limit < 0 || limit > max) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is ", limit, "; it must be between 1 and ", max));
-  }
-  return limit;
+  ZHIKU_RETURN_IF_ERROR(CheckPageSize(limit, max, field));
+  return limit == 0 ? fallback : limit;
 }
 
 absl::StatusOr<FeedbackKind> ParseFeedbackKind(v1::FeedbackKind kind) {

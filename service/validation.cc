@@ -41,6 +41,9 @@ uint64_t Fingerprint(const v1::SearchRequest& request) {
   return h;
 }
 
+
+}  // namespace
+
 absl::Status CheckPageSize(int value, int max, absl::string_view field) {
   if (value < 0 || value > max) {
     return absl::InvalidArgumentError(
@@ -48,8 +51,6 @@ absl::Status CheckPageSize(int value, int max, absl::string_view field) {
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::Status CheckKnowledgeBase(const std::string& name) {
   if (name.empty() || name == "default") return absl::OkStatus();

@@ -89,6 +89,10 @@ absl::StatusOr<ListEntriesRequest> ParseListEntriesRequest(const v1::ListEntries
 std::string MakeListPageToken(const std::string& after_id);
 
 // An entry id given on its own (Get/Delete): non-empty, within limits.
+// OK for a page size or limit of 0 (= the default) or 1..max; otherwise
+// InvalidArgument naming `field` and the bounds.
+absl::Status CheckPageSize(int value, int max, absl::string_view field);
+
 absl::Status ValidateEntryId(const std::string& id, const RequestLimits& limits);
 
 // Embed: 1..max_embed_texts texts, each valid UTF-8 of at most

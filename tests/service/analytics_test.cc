@@ -26,13 +26,17 @@ void Deadline(grpc::ClientContext& context) {
 
 class AnalyticsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  ServerOptions Options() const {
     ServerOptions options;
     options.require_api_keys = false;  // API keys: auth_test.cc
     options.listen = "127.0.0.1:0";
     options.knowledge_base.data_dir = dir_.Sub("data");
     options.knowledge_base.semantic.enabled = false;
-    ZHIKU_ASSERT_OK_AND_ASSIGN(server_, ZhikuServer::Start(options));
+    return options;
+  }
+
+  void SetUp() override {
+    ZHIKU_ASSERT_OK_AND_ASSIGN(server_, ZhikuServer::Start(Options()));
     KnowledgeBase& kb = server_->knowledge_base();
     Entry refund;
     refund.id = "refund";
@@ -217,12 +221,7 @@ TEST_F(AnalyticsTest, QueriesFeedbackAndAggregates) {
 TEST_F(AnalyticsTest, QueriesSurviveRestart) {
   const std::string id = Answer("怎么退款").query_id();
   server_.reset();  // flushes the queue
-  ServerOptions options;
-  options.require_api_keys = false;
-  options.listen = "127.0.0.1:0";
-  options.knowledge_base.data_dir = dir_.Sub("data");
-  options.knowledge_base.semantic.enabled = false;
-  ZHIKU_ASSERT_OK_AND_ASSIGN(server_, ZhikuServer::Start(options));
+  ZHIKU_ASSERT_OK_AND_ASSIGN(server_, ZhikuServer::Start(Options()));
   ZHIKU_ASSERT_OK_AND_ASSIGN(QueryRecord r, server_->query_log()->Get(id));
   EXPECT_EQ(r.text, "怎么退款");
   EXPECT_EQ(r.top_entry_id, "refund");
