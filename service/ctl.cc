@@ -42,11 +42,14 @@
 #include "index/entry.h"
 #include "index/format.h"
 #include "index/key_store.h"
+#include "index/status_macros.h"
 #include "service/client_channel.h"
 #include "service/draft_client.h"
 #include "service/eval.h"
+#include "service/report.h"
 #include "nlohmann/json.hpp"
 #include "zhiku/v1/admin.grpc.pb.h"
+#include "zhiku/v1/analytics.grpc.pb.h"
 #include "zhiku/v1/draft.grpc.pb.h"
 #include "zhiku/v1/entry.pb.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
@@ -153,6 +156,9 @@ int RunWhoAmI(Invocation& c);
 int RunHistory(Invocation& c);
 int RunAudit(Invocation& c);
 int RunRollback(Invocation& c);
+int RunFeedback(Invocation& c);
+int RunAnalytics(Invocation& c);
+int RunReport(Invocation& c);
 int RunHelp(Invocation& c);
 
 const std::vector<SubcommandSpec>& Subcommands() {
@@ -172,7 +178,7 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "entry, explain?: {keyword_rank, keyword_score, vector_rank, "
        "vector_score, vector_phrasing, fused_score}}, highlights marked "
        "<em>…</em>; then one summary object {total_estimate, "
-       "next_page_token, traditional_query, retrieval: {semantic_ratio, "
+       "next_page_token, traditional_query, query_id (for zhikuctl feedback), retrieval: {semantic_ratio, "
        "fusion, vector_used, model_version, note}}.",
        {kFilterFlag,
         {"page_size", "N", false, "Hits per page (server default 10)."},
@@ -204,7 +210,7 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "--json: one object {decision, handoff_reason (null unless HANDOFF), "
        "confidence, answer_confidence, suggest_confidence, entry_id (null "
        "if nothing matched), question, answer, entry, alternatives: "
-       "[{entry_id, confidence, question}], traditional_query, retrieval: "
+       "[{entry_id, confidence, question}], traditional_query, query_id (for zhikuctl feedback), retrieval: "
        "{semantic_ratio, fusion, vector_used, model_version, note}, hits?: "
        "[as in search --json]}.",
        {kFilterFlag,
@@ -545,10 +551,72 @@ const std::vector<SubcommandSpec>& Subcommands() {
        "--json: one {id, time_ms, actor, action, target, detail} per line.",
        {{"actor", "TEXT", false, "Only events whose actor contains TEXT (e.g. a key id)."},
         {"target", "ID", false, "Only events on this entry, draft or key id."},
-        {"since", "DURATION", false, "Only the last DURATION, e.g. 24h, 7d is 168h."},
+        {"since", "DURATION", false, "Only the last DURATION, e.g. 24h or 7d."},
         {"limit", "N", false, "At most N events (default 100, at most 1000)."}},
        {"zhikuctl audit --since 24h", "zhikuctl audit --target returns-how-to"},
        &RunAudit},
+      {"feedback", "QUERY_ID KIND [--entry ID] [--comment TEXT]",
+       "Report how a served query went.",
+       "QUERY_ID is the query_id of a Search or Answer response (answer and "
+       "search print it). KIND: helpful, not_helpful, escalated (the "
+       "conversation went to a human after all) or answer_used (an agent "
+       "used the entry's answer). The feedback is about the query's top "
+       "entry unless --entry names another. Sending the same feedback again "
+       "changes nothing, so it is safe to retry. NOT_FOUND when the server's "
+       "query log no longer holds the query (see --query_log_retention_days "
+       "of zhiku-server).\n"
+       "--json: {query_id, entry_id, duplicate}.",
+       {{"entry", "ID", false, "The entry it is about (default: the query's top entry)."},
+        {"comment", "TEXT", false, "A remark, at most 1,024 bytes; personal data is masked."}},
+       {"zhikuctl feedback q3f2a9c0b1e4d5a6f7a8b9c0d not_helpful",
+        "zhikuctl feedback q3f2a9c0b1e4d5a6f7a8b9c0d answer_used --entry returns-how-to"},
+       &RunFeedback},
+      {"analytics", "summary|top|unanswered|entries [FLAGS]",
+       "What customers asked, and how it went.",
+       "Over the last 7 days unless --since or --from/--to. analytics "
+       "summary: totals, the hand-off rate and its reasons, feedback counts "
+       "and a timeline table (an hour per row for ranges up to 2 days, else "
+       "a day; --bucket sets it). analytics top: the most frequent "
+       "questions, grouped by index form (case, script and punctuation do "
+       "not split a group), with their hand-offs, negative feedback, mean "
+       "confidence and the entry most often ranked first. analytics "
+       "unanswered: the same for the questions the knowledge base did not "
+       "answer (hand-offs for lack of a match or of confidence, suggestions "
+       "only, searches without hits, negative feedback). analytics entries: "
+       "entries by hits, or with --sort not_helpful by not-helpful rate.\n"
+       "--json: summary: the response as one object; top, unanswered: one "
+       "{text, normalized, count, handoffs, suggests, negative_feedback, "
+       "mean_confidence, top_entry_id, top_entry_question, last_ms} per "
+       "line; entries: one {entry_id, question, hits, answered, helpful, "
+       "not_helpful, escalated, answer_used, not_helpful_rate} per line.",
+       {{"since", "DURATION", false, "The last DURATION, e.g. 24h or 30d (default 7d)."},
+        {"from", "TIME", false, "Start: YYYY-MM-DD or RFC 3339, UTC unless an offset is given."},
+        {"to", "TIME", false, "End (exclusive), as --from; default now."},
+        {"limit", "N", false, "top, unanswered, entries: rows (default 20, at most 1000)."},
+        {"sort", "KEY", false, "entries: hits (default) or not_helpful."},
+        {"min_feedback", "N", false, "entries --sort not_helpful: at least N votes (default 1)."},
+        {"bucket", "DURATION", false, "summary: timeline row width, e.g. 1h or 1d."}},
+       {"zhikuctl analytics summary --since 24h", "zhikuctl analytics unanswered --limit 50",
+        "zhikuctl analytics entries --sort not_helpful --min_feedback 5",
+        "zhikuctl analytics top --from 2026-11-01 --to 2026-12-01 --json"},
+       &RunAnalytics},
+      {"report", "--html FILE [--since DURATION | --from TIME --to TIME]",
+       "Write the analytics as an HTML page.",
+       "A self-contained page (no scripts, no external files: mail it or "
+       "open it offline) with the headline numbers, a chart of the hot "
+       "questions, the query volume and hand-off rate over time, the least "
+       "helpful entries, and tables of the unanswered questions and the "
+       "most used entries. Over the last 7 days unless --since or "
+       "--from/--to. Needs the editor role. The file is replaced "
+       "atomically.\n"
+       "--json: {file, bytes, queries} once written.",
+       {{"html", "FILE", false, "Where to write the page (required)."},
+        {"since", "DURATION", false, "The last DURATION, e.g. 24h or 30d (default 7d)."},
+        {"from", "TIME", false, "Start: YYYY-MM-DD or RFC 3339, UTC unless an offset is given."},
+        {"to", "TIME", false, "End (exclusive), as --from; default now."},
+        {"limit", "N", false, "Rows per chart and table (default 15, at most 1000)."}},
+       {"zhikuctl report --html weekly.html", "zhikuctl report --html nov.html --from 2026-11-01 --to 2026-12-01"},
+       &RunReport},
       {"whoami", "",
        "The key this client sends: id, name and role.",
        "Any role may call it. --json: {id, name, role}.",
@@ -792,18 +860,23 @@ absl::Status ParseArgs(const std::vector<std::string>& args, size_t* i,
   return absl::OkStatus();
 }
 
-// The value of a DURATION flag (--timeout, --wait_model): 500ms, 5s, 1m, or
-// a bare number of seconds; InvalidArgument if malformed or negative.
+// The value of a DURATION flag (--timeout, --wait_model, --since): 500ms,
+// 5s, 1m, 24h, a whole number of days (7d), or a bare number of seconds; InvalidArgument if malformed or negative.
 absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag,
                                                  absl::string_view text) {
   absl::Duration d;
   double seconds;
+  int64_t days;
+  absl::string_view day_count = text;
   if (absl::ParseDuration(text, &d)) {
+  } else if (absl::ConsumeSuffix(&day_count, "d") && absl::SimpleAtoi(day_count, &days) && days >= 0 &&
+             days <= 100000) {
+    d = absl::Hours(24 * days);
   } else if (absl::SimpleAtod(text, &seconds) && std::isfinite(seconds)) {
     d = absl::Seconds(seconds);
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, "=", text, " is not a duration; write e.g. 500ms, 5s or 1m"));
+        "--", flag, "=", text, " is not a duration; write e.g. 500ms, 5s, 1m, 24h or 7d"));
   }
   if (d < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
@@ -1255,12 +1328,16 @@ struct Connection {
     knowledge = v1::KnowledgeService::NewStub(channel);
     drafts = v1::DraftService::NewStub(channel);
     admin = v1::AdminService::NewStub(channel);
+    feedback = v1::FeedbackService::NewStub(channel);
+    analytics = v1::AnalyticsService::NewStub(channel);
   }
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::SearchService::Stub> search;
   std::unique_ptr<v1::KnowledgeService::Stub> knowledge;
   std::unique_ptr<v1::DraftService::Stub> drafts;
   std::unique_ptr<v1::AdminService::Stub> admin;
+  std::unique_ptr<v1::FeedbackService::Stub> feedback;
+  std::unique_ptr<v1::AnalyticsService::Stub> analytics;
 };
 
 class Invocation {
@@ -1569,6 +1646,7 @@ Json AnswerJson(const v1::AnswerResponse& r) {
     j["alternatives"].push_back(std::move(alt));
   }
   j["traditional_query"] = r.traditional_query();
+  j["query_id"] = r.query_id();
   j["retrieval"] = RetrievalJson(r.retrieval());
   if (!r.hits().empty()) {
     j["hits"] = Json::array();
@@ -1628,6 +1706,7 @@ void PrintAnswerHuman(const v1::AnswerResponse& r, Highlight style, bool explain
     }
     out << RetrievalLine(r.retrieval()) << "\n";
   }
+  if (!r.query_id().empty()) PrintField("query_id", r.query_id(), kWidth, out);
 }
 
 int RunAnswer(Invocation& c) {
@@ -3142,6 +3221,388 @@ int RunAudit(Invocation& c) {
   return kExitOk;
 }
 
+// ---------------------------------------------------------------------------
+// feedback, analytics, report.
+
+int RunFeedback(Invocation& c) {
+  if (int rc = CheckPositionals(c, {"QUERY_ID", "KIND"}); rc != kExitOk) return rc;
+  static const std::vector<std::pair<std::string, v1::FeedbackKind>> kKinds = {
+      {"helpful", v1::FEEDBACK_KIND_HELPFUL},
+      {"not_helpful", v1::FEEDBACK_KIND_NOT_HELPFUL},
+      {"escalated", v1::FEEDBACK_KIND_ESCALATED_TO_HUMAN},
+      {"answer_used", v1::FEEDBACK_KIND_ANSWER_USED}};
+  std::string kind_text = c.args().positionals[1];
+  std::replace(kind_text.begin(), kind_text.end(), '-', '_');
+  v1::RecordFeedbackRequest request;
+  for (const auto& [name, kind] : kKinds) {
+    if (kind_text == name) request.set_kind(kind);
+  }
+  if (request.kind() == v1::FEEDBACK_KIND_UNSPECIFIED) {
+    return c.Usage(absl::StrCat("KIND '", c.args().positionals[1],
+                                "' is not one of helpful, not_helpful, escalated, answer_used"));
+  }
+  request.set_query_id(c.args().positionals[0]);
+  request.set_entry_id(c.args().Get("entry"));
+  request.set_comment(c.args().Get("comment"));
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  v1::RecordFeedbackResponse response;
+  grpc::Status status = c.conn().feedback->RecordFeedback(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  if (c.json()) {
+    Json j;
+    j["query_id"] = response.query_id();
+    j["entry_id"] = response.entry_id();
+    j["duplicate"] = response.duplicate();
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    c.out() << (response.duplicate() ? "already recorded: " : "recorded: ") << kind_text << " for "
+            << Sanitize(response.query_id(), false);
+    if (!response.entry_id().empty()) c.out() << " (entry " << Sanitize(response.entry_id(), false) << ")";
+    c.out() << "\n";
+  }
+  return kExitOk;
+}
+
+// A TIME flag: YYYY-MM-DD (midnight UTC) or RFC 3339.
+absl::StatusOr<int64_t> TimeFlagMs(const ParsedArgs& args, absl::string_view name) {
+  const std::string text = args.Get(name);
+  absl::Time t;
+  std::string error;
+  if (absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &error) ||
+      absl::ParseTime(absl::RFC3339_full, text, absl::UTCTimeZone(), &t, &error) ||
+      absl::ParseTime("%Y-%m-%dT%H:%M", text, absl::UTCTimeZone(), &t, &error)) {
+    return absl::ToUnixMillis(t);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--", name, "=", text, " is not a time; write 2026-11-01 or 2026-11-01T08:00:00Z"));
+}
+
+// --since, or --from and --to, as the request's time range; unset = the
+// server's default (the last 7 days).
+absl::Status ApplyTimeRange(const ParsedArgs& args, v1::TimeRange& range) {
+  if (args.Has("since") && (args.Has("from") || args.Has("to"))) {
+    return absl::InvalidArgumentError("give --since or --from/--to, not both");
+  }
+  if (args.Has("since")) {
+    ZHIKU_ASSIGN_OR_RETURN(absl::Duration since, ParseDurationFlag("since", args.Get("since")));
+    if (since <= absl::ZeroDuration()) return absl::InvalidArgumentError("--since must be more than 0");
+    const absl::Time now = absl::Now();
+    range.set_since_ms(absl::ToUnixMillis(now - since));
+    range.set_until_ms(absl::ToUnixMillis(now));
+    return absl::OkStatus();
+  }
+  if (args.Has("from")) {
+    ZHIKU_ASSIGN_OR_RETURN(int64_t from, TimeFlagMs(args, "from"));
+    range.set_since_ms(std::max<int64_t>(from, 1));
+  }
+  if (args.Has("to")) {
+    ZHIKU_ASSIGN_OR_RETURN(int64_t to, TimeFlagMs(args, "to"));
+    range.set_until_ms(std::max<int64_t>(to, 1));
+  }
+  if (range.since_ms() > 0 && range.until_ms() > 0 && range.since_ms() >= range.until_ms()) {
+    return absl::InvalidArgumentError("--from must be before --to");
+  }
+  return absl::OkStatus();
+}
+
+Json QueryGroupJson(const v1::QueryGroupStats& q) {
+  Json j;
+  j["text"] = q.text();
+  j["normalized"] = q.normalized();
+  j["count"] = q.count();
+  j["handoffs"] = q.handoffs();
+  j["suggests"] = q.suggests();
+  j["negative_feedback"] = q.negative_feedback();
+  j["mean_confidence"] = q.mean_confidence();
+  j["top_entry_id"] = q.top_entry_id();
+  j["top_entry_question"] = q.top_entry_question();
+  j["last_ms"] = q.last_ms();
+  return j;
+}
+
+Json EntryUsageJson(const v1::EntryUsageStats& e) {
+  Json j;
+  j["entry_id"] = e.entry_id();
+  j["question"] = e.question();
+  j["hits"] = e.hits();
+  j["answered"] = e.answered();
+  j["helpful"] = e.helpful();
+  j["not_helpful"] = e.not_helpful();
+  j["escalated"] = e.escalated();
+  j["answer_used"] = e.answer_used();
+  j["not_helpful_rate"] = e.not_helpful_rate();
+  return j;
+}
+
+std::string RangeLine(const v1::TimeRange& r) {
+  return absl::StrCat(FormatTimeMs(r.since_ms()), " to ", FormatTimeMs(r.until_ms()));
+}
+
+std::string Rate(int64_t part, int64_t whole) {
+  return whole == 0 ? std::string("-") : absl::StrFormat("%.1f%%", 100.0 * part / whole);
+}
+
+int PrintSummary(Invocation& c, const v1::GetSummaryResponse& s) {
+  if (c.json()) {
+    Json j;
+    j["since_ms"] = s.range().since_ms();
+    j["until_ms"] = s.range().until_ms();
+    for (const auto& [name, value] :
+         std::vector<std::pair<const char*, int64_t>>{
+             {"queries", s.queries()}, {"searches", s.searches()}, {"answers", s.answers()},
+             {"answered", s.answered()}, {"suggested", s.suggested()}, {"handoffs", s.handoffs()},
+             {"handoff_empty", s.handoff_empty()}, {"handoff_chitchat", s.handoff_chitchat()},
+             {"handoff_no_match", s.handoff_no_match()},
+             {"handoff_low_confidence", s.handoff_low_confidence()}, {"unanswered", s.unanswered()},
+             {"helpful", s.helpful()}, {"not_helpful", s.not_helpful()}, {"escalated", s.escalated()},
+             {"answer_used", s.answer_used()}, {"bucket_seconds", s.bucket_seconds()},
+             {"oldest_query_ms", s.oldest_query_ms()}}) {
+      j[name] = value;
+    }
+    j["handoff_rate"] = s.handoff_rate();
+    j["retention_days"] = s.retention_days();
+    j["timeline"] = Json::array();
+    for (const v1::TimelineBucket& b : s.timeline()) {
+      Json t;
+      t["start_ms"] = b.start_ms();
+      t["queries"] = b.queries();
+      t["answers"] = b.answers();
+      t["answered"] = b.answered();
+      t["suggested"] = b.suggested();
+      t["handoffs"] = b.handoffs();
+      t["unanswered"] = b.unanswered();
+      j["timeline"].push_back(std::move(t));
+    }
+    c.out() << DumpJson(j) << "\n";
+    return kExitOk;
+  }
+  std::ostream& out = c.out();
+  constexpr int kWidth = 14;
+  PrintField("range", RangeLine(s.range()), kWidth, out);
+  PrintField("queries", absl::StrCat(s.queries(), "  (", s.searches(), " Search, ", s.answers(), " Answer)"),
+             kWidth, out);
+  PrintField("answered", absl::StrCat(s.answered(), "  (", Rate(s.answered(), s.answers()), " of Answer)"),
+             kWidth, out);
+  PrintField("suggested", absl::StrCat(s.suggested(), "  (", Rate(s.suggested(), s.answers()), ")"), kWidth,
+             out);
+  PrintField("handed off",
+             absl::StrFormat("%d  (%.1f%%: no match %d, low confidence %d, chit-chat %d, empty %d)",
+                             s.handoffs(), 100.0 * s.handoff_rate(), s.handoff_no_match(),
+                             s.handoff_low_confidence(), s.handoff_chitchat(), s.handoff_empty()),
+             kWidth, out);
+  PrintField("unanswered", absl::StrCat(s.unanswered(), "  (", Rate(s.unanswered(), s.queries()), " of queries)"),
+             kWidth, out);
+  PrintField("feedback",
+             absl::StrCat(s.helpful(), " helpful, ", s.not_helpful(), " not helpful, ", s.escalated(),
+                          " escalated, ", s.answer_used(), " answer used"),
+             kWidth, out);
+  PrintField("log", absl::StrCat("keeps ", s.retention_days(), " days; oldest query ", FormatTimeMs(s.oldest_query_ms())),
+             kWidth, out);
+  if (s.timeline().empty()) return kExitOk;
+  out << "\n" << absl::StrFormat("%-23s %8s %8s %8s %8s %8s %8s\n", "bucket (UTC)", "queries", "answers",
+                                 "answered", "suggest", "handoff", "rate");
+  const bool hourly = s.bucket_seconds() < 86400;
+  for (const v1::TimelineBucket& b : s.timeline()) {
+    const std::string when = absl::FormatTime(hourly ? "%Y-%m-%d %H:%M" : "%Y-%m-%d",
+                                              absl::FromUnixMillis(b.start_ms()), absl::UTCTimeZone());
+    out << absl::StrFormat("%-23s %8d %8d %8d %8d %8d %8s\n", when, b.queries(), b.answers(), b.answered(),
+                           b.suggested(), b.handoffs(), Rate(b.handoffs(), b.answers()));
+  }
+  return kExitOk;
+}
+
+void PrintQueryGroups(Invocation& c, const v1::TopQueriesResponse& r) {
+  if (c.json()) {
+    for (const v1::QueryGroupStats& q : r.queries()) c.out() << DumpJson(QueryGroupJson(q)) << "\n";
+    return;
+  }
+  if (r.queries().empty()) {
+    c.out() << "no queries in this range\n";
+    return;
+  }
+  const size_t width = std::max<size_t>(
+      5, IdWidth(r.queries(), [](const v1::QueryGroupStats& q) -> const std::string& { return q.top_entry_id(); }));
+  c.out() << absl::StrFormat("%4s %6s %7s %6s %5s  %-*s  %s\n", "#", "asked", "handoff", "neg", "conf", width,
+                             "entry", "question");
+  int rank = 0;
+  for (const v1::QueryGroupStats& q : r.queries()) {
+    c.out() << absl::StrFormat("%4d %6d %7d %6d %5.2f  %-*s  %s\n", ++rank, q.count(), q.handoffs(),
+                               q.negative_feedback(), q.mean_confidence(), width,
+                               q.top_entry_id().empty() ? "-" : Sanitize(q.top_entry_id(), false),
+                               Sanitize(q.text(), false));
+  }
+}
+
+void PrintEntryUsage(Invocation& c, const v1::EntryStatsResponse& r) {
+  if (c.json()) {
+    for (const v1::EntryUsageStats& e : r.entries()) c.out() << DumpJson(EntryUsageJson(e)) << "\n";
+    return;
+  }
+  if (r.entries().empty()) {
+    c.out() << "no entries with hits or feedback in this range\n";
+    return;
+  }
+  const size_t width = std::max<size_t>(
+      5, IdWidth(r.entries(), [](const v1::EntryUsageStats& e) -> const std::string& { return e.entry_id(); }));
+  c.out() << absl::StrFormat("%-*s %6s %8s %7s %7s %6s %6s %5s  %s\n", width, "entry", "hits", "answered", "helpful",
+                             "not_hlp", "rate", "escal", "used", "question");
+  for (const v1::EntryUsageStats& e : r.entries()) {
+    c.out() << absl::StrFormat("%-*s %6d %8d %7d %7d %6s %6d %5d  %s\n", width, Sanitize(e.entry_id(), false),
+                               e.hits(), e.answered(), e.helpful(), e.not_helpful(),
+                               Rate(e.not_helpful(), e.helpful() + e.not_helpful()), e.escalated(), e.answer_used(),
+                               e.question().empty() ? "(deleted)" : Sanitize(e.question(), false));
+  }
+}
+
+int RunAnalytics(Invocation& c) {
+  const std::vector<std::string>& p = c.args().positionals;
+  constexpr absl::string_view kActions = "summary, top, unanswered, entries";
+  if (p.empty()) return c.Usage(absl::StrCat("missing the report; one of ", kActions));
+  const std::string& action = p[0];
+  if (action != "summary" && action != "top" && action != "unanswered" && action != "entries") {
+    return c.Usage(absl::StrCat("unknown report '", action, "'; one of ", kActions));
+  }
+  if (p.size() > 1) return c.Usage(absl::StrCat("unexpected argument '", p[1], "'"));
+  const ParsedArgs& a = c.args();
+  auto only_for = [&](const char* flag, std::initializer_list<absl::string_view> actions) -> bool {
+    return !a.Has(flag) || std::find(actions.begin(), actions.end(), action) != actions.end();
+  };
+  if (!only_for("limit", {"top", "unanswered", "entries"})) return c.Usage("--limit is for top, unanswered and entries");
+  if (!only_for("sort", {"entries"}) || !only_for("min_feedback", {"entries"})) {
+    return c.Usage("--sort and --min_feedback are for entries");
+  }
+  if (!only_for("bucket", {"summary"})) return c.Usage("--bucket is for summary");
+  v1::TimeRange range;
+  if (absl::Status s = ApplyTimeRange(a, range); !s.ok()) return c.Usage(s.message());
+  absl::StatusOr<std::optional<int32_t>> limit = IntFlag(a, "limit");
+  absl::StatusOr<std::optional<int32_t>> min_feedback = IntFlag(a, "min_feedback");
+  for (const auto* v : {&limit, &min_feedback}) {
+    if (!v->ok()) return c.Usage(v->status().message());
+  }
+  grpc::ClientContext context;
+  c.SetDeadline(context);
+  if (action == "summary") {
+    v1::GetSummaryRequest request;
+    *request.mutable_range() = range;
+    if (a.Has("bucket")) {
+      absl::StatusOr<absl::Duration> bucket = ParseDurationFlag("bucket", a.Get("bucket"));
+      if (!bucket.ok()) return c.Usage(bucket.status().message());
+      if (*bucket < absl::Seconds(1)) return c.Usage("--bucket must be at least 1s");
+      request.set_bucket_seconds(absl::ToInt64Seconds(*bucket));
+    }
+    v1::GetSummaryResponse response;
+    grpc::Status status = c.conn().analytics->GetSummary(&context, request, &response);
+    if (!status.ok()) return c.RpcError(status);
+    return PrintSummary(c, response);
+  }
+  if (action == "entries") {
+    v1::EntryStatsRequest request;
+    *request.mutable_range() = range;
+    const std::string sort = a.Has("sort") ? a.Get("sort") : "hits";
+    if (sort == "hits") {
+      request.set_sort(v1::ENTRY_STATS_SORT_HITS);
+    } else if (sort == "not_helpful") {
+      request.set_sort(v1::ENTRY_STATS_SORT_NOT_HELPFUL_RATE);
+    } else {
+      return c.Usage(absl::StrCat("--sort=", sort, " is not one of hits, not_helpful"));
+    }
+    if (limit->has_value()) request.set_limit(**limit);
+    if (min_feedback->has_value()) request.set_min_feedback(**min_feedback);
+    v1::EntryStatsResponse response;
+    grpc::Status status = c.conn().analytics->EntryStats(&context, request, &response);
+    if (!status.ok()) return c.RpcError(status);
+    PrintEntryUsage(c, response);
+    return kExitOk;
+  }
+  v1::TopQueriesRequest request;
+  *request.mutable_range() = range;
+  request.set_unanswered_only(action == "unanswered");
+  if (limit->has_value()) request.set_limit(**limit);
+  v1::TopQueriesResponse response;
+  grpc::Status status = c.conn().analytics->TopQueries(&context, request, &response);
+  if (!status.ok()) return c.RpcError(status);
+  PrintQueryGroups(c, response);
+  return kExitOk;
+}
+
+int RunReport(Invocation& c) {
+  if (int rc = CheckPositionals(c, {}); rc != kExitOk) return rc;
+  const ParsedArgs& a = c.args();
+  if (!a.Has("html") || a.Get("html").empty()) {
+    return c.Usage("missing --html FILE; e.g. zhikuctl report --html weekly.html");
+  }
+  v1::TimeRange range;
+  if (absl::Status s = ApplyTimeRange(a, range); !s.ok()) return c.Usage(s.message());
+  absl::StatusOr<std::optional<int32_t>> limit = IntFlag(a, "limit");
+  if (!limit.ok()) return c.Usage(limit.status().message());
+  const int32_t rows = limit->value_or(15);
+  // Pin the range once so that every part covers the same interval.
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  if (range.until_ms() == 0) range.set_until_ms(now_ms);
+  if (range.since_ms() == 0) range.set_since_ms(range.until_ms() - 7 * 24 * 3600 * int64_t{1000});
+
+  ReportData data;
+  data.server = c.server();
+  data.generated_ms = now_ms;
+  auto call = [&c](auto method, const auto& request, auto* response) -> grpc::Status {
+    grpc::ClientContext context;
+    c.SetDeadline(context);
+    return ((*c.conn().analytics).*method)(&context, request, response);
+  };
+  v1::GetSummaryRequest summary;
+  *summary.mutable_range() = range;
+  v1::TopQueriesRequest hot;
+  *hot.mutable_range() = range;
+  hot.set_limit(rows);
+  v1::TopQueriesRequest unanswered = hot;
+  unanswered.set_unanswered_only(true);
+  v1::EntryStatsRequest least;
+  *least.mutable_range() = range;
+  least.set_limit(rows);
+  least.set_sort(v1::ENTRY_STATS_SORT_NOT_HELPFUL_RATE);
+  v1::EntryStatsRequest most = least;
+  most.set_sort(v1::ENTRY_STATS_SORT_HITS);
+  for (grpc::Status status :
+       {call(&v1::AnalyticsService::Stub::GetSummary, summary, &data.summary),
+        call(&v1::AnalyticsService::Stub::TopQueries, hot, &data.hot),
+        call(&v1::AnalyticsService::Stub::TopQueries, unanswered, &data.unanswered),
+        call(&v1::AnalyticsService::Stub::EntryStats, least, &data.least_helpful),
+        call(&v1::AnalyticsService::Stub::EntryStats, most, &data.most_used)}) {
+    if (!status.ok()) return c.RpcError(status);
+  }
+  const std::string html = RenderReportHtml(data);
+  const std::string path = a.Get("html");
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file << html;
+    file.close();
+    if (!file) {
+      std::remove(tmp.c_str());
+      return c.LocalError(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno),
+                                       "; check that the directory exists and is writable"));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    return c.LocalError(absl::StrCat("cannot replace ", path, ": ", ec.message()));
+  }
+  if (c.json()) {
+    Json j;
+    j["file"] = path;
+    j["bytes"] = html.size();
+    j["queries"] = data.summary.queries();
+    c.out() << DumpJson(j) << "\n";
+  } else {
+    c.out() << "wrote " << path << " (" << html.size() << " bytes; " << data.summary.queries() << " queries, "
+            << RangeLine(data.summary.range()) << ")\n";
+  }
+  return kExitOk;
+}
+
 int RunHelp(Invocation& c) {
   const std::vector<std::string>& words = c.args().positionals;
   if (words.empty()) {
@@ -3196,6 +3657,7 @@ void PrintSearchHuman(const v1::SearchResponse& response, Highlight style,
   } else {
     out << "; next page: --page_token=" << response.next_page_token() << "\n";
   }
+  if (!response.query_id().empty()) out << "query_id " << response.query_id() << "\n";
   if (explain) out << RetrievalLine(response.retrieval()) << "\n";
 }
 
@@ -3207,6 +3669,7 @@ void PrintSearchJson(const v1::SearchResponse& response, std::ostream& out) {
   summary["total_estimate"] = response.total_estimate();
   summary["next_page_token"] = response.next_page_token();
   summary["traditional_query"] = response.traditional_query();
+  summary["query_id"] = response.query_id();
   if (response.has_retrieval()) summary["retrieval"] = RetrievalJson(response.retrieval());
   out << DumpJson(summary) << "\n";
 }

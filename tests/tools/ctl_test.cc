@@ -23,6 +23,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "service/report.h"
 #include "service/server.h"
 #include "tests/test_util.h"
 #include "zhiku/v1/knowledge.grpc.pb.h"
@@ -213,6 +214,9 @@ TEST(RunCtlHelp, UsageMentionsEverySubcommandFlagAndExitCode) {
         "--variant", "--answer", "--id", "--category", "--tag", "--locale", "--channel", "--force"}},
       {"keys", {"--role", "--all"}},
       {"audit", {"--actor", "--target", "--since", "--limit"}},
+      {"feedback", {"--entry", "--comment"}},
+      {"analytics", {"--since", "--from", "--to", "--limit", "--sort", "--min_feedback", "--bucket"}},
+      {"report", {"--html", "--since", "--from", "--to", "--limit"}},
       {"whoami", {}},
       {"help", {}},
   };
@@ -1398,6 +1402,154 @@ TEST(RunCtlErrors, UnreachableServerIsExitTwoWithCodeName) {
   EXPECT_EQ(r.code, kExitRpcError);
   EXPECT_THAT(r.err, HasSubstr("error: UNAVAILABLE: "));
   EXPECT_THAT(r.err, HasSubstr("hint: is zhiku-server running at 127.0.0.1:1?"));
+}
+
+
+// The feedback loop through zhikuctl: answers carry a query_id, feedback on
+// it shows in the analytics tables and in the HTML report.
+TEST_F(CtlAgainstSampleKb, FeedbackAnalyticsAndReportShowWhatWasAsked) {
+  Result r = Ctl({"--json", "answer", "发票怎么开"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  nlohmann::json answered = nlohmann::json::parse(r.out);
+  const std::string query_id = answered["query_id"];
+  ASSERT_THAT(query_id, ::testing::MatchesRegex("q[0-9a-f]{24}"));
+  const std::string entry_id = answered["entry_id"];
+  // The human output names the query_id too, so an agent can copy it.
+  r = Ctl({"answer", "发票怎么开"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("\nquery_id    q[0-9a-f]{24}\n"));
+  // A question the sample KB does not cover, asked twice in two spellings.
+  for (const char* q : {"火星快递多久到？", "火星快递多久到"}) {
+    r = Ctl({"answer", q});
+    ASSERT_EQ(r.code, kExitOk) << r.err;
+  }
+  r = Ctl({"feedback", query_id, "not-helpful", "--comment", "客户说没用，电话13812345678"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, absl::StrCat("recorded: not_helpful for ", query_id, " (entry ", entry_id, ")\n"));
+  r = Ctl({"--json", "feedback", query_id, "not_helpful"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["duplicate"], true);
+  // Bad KIND is a usage error; an unknown query is NOT_FOUND from the server.
+  r = Ctl({"feedback", query_id, "great"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("is not one of helpful, not_helpful, escalated, answer_used"));
+  r = Ctl({"feedback", "q000000000000000000000000", "helpful"});
+  EXPECT_EQ(r.code, kExitRpcError);
+  EXPECT_THAT(r.err, HasSubstr("NOT_FOUND"));
+
+  r = Ctl({"--json", "analytics", "summary", "--since", "1d"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  nlohmann::json summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["answers"], 4);
+  EXPECT_EQ(summary["not_helpful"], 1);
+  EXPECT_GE(summary["unanswered"].get<int64_t>(), 2);  // the two Mars questions at least
+  EXPECT_FALSE(summary["timeline"].empty());
+  r = Ctl({"analytics", "summary"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("queries       4  (0 Search, 4 Answer)\n"));
+  EXPECT_THAT(r.out, HasSubstr("bucket (UTC)"));
+
+  r = Ctl({"analytics", "unanswered", "--limit", "5"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_GE(lines.size(), 2u) << r.out;
+  EXPECT_THAT(lines[0], HasSubstr("asked"));
+  // Both spellings are one group, asked twice.
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("   1      2 .*火星快递多久到"));
+  r = Ctl({"--json", "analytics", "top"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  std::vector<std::string> top = Lines(r.out);
+  ASSERT_EQ(top.size(), 2u) << r.out;  // the invoice question and the Mars one
+  EXPECT_EQ(nlohmann::json::parse(top[0])["count"], 2);
+
+  r = Ctl({"--json", "analytics", "entries", "--sort", "not_helpful"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  ASSERT_EQ(Lines(r.out).size(), 1u) << r.out;
+  nlohmann::json entry = nlohmann::json::parse(r.out);
+  EXPECT_EQ(entry["entry_id"], entry_id);
+  EXPECT_EQ(entry["not_helpful"], 1);
+  EXPECT_DOUBLE_EQ(entry["not_helpful_rate"].get<double>(), 1.0);
+  r = Ctl({"analytics", "entries"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(entry_id));
+
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"analytics"}, {"analytics", "weekly"}, {"analytics", "summary", "--limit", "3"},
+        {"analytics", "top", "--since", "1d", "--from", "2026-01-01"}, {"analytics", "top", "--from", "yesterday"},
+        {"analytics", "top", "--from", "2026-02-01", "--to", "2026-01-01"}, {"report"}}) {
+    SCOPED_TRACE(absl::StrJoin(bad, " "));
+    r = Ctl(bad);
+    EXPECT_EQ(r.code, kExitUsage);
+    EXPECT_THAT(r.err, HasSubstr("zhikuctl help"));
+  }
+
+  const std::string html_path = dir_.Sub("report.html");
+  r = Ctl({"report", "--html", html_path, "--since", "7d"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("wrote " + html_path));
+  std::ifstream in(html_path);
+  std::stringstream html;
+  html << in.rdbuf();
+  EXPECT_THAT(html.str(), HasSubstr("<h2>Hot questions</h2>"));
+  EXPECT_THAT(html.str(), HasSubstr("火星快递多久到"));
+  EXPECT_THAT(html.str(), HasSubstr("<h2>Least helpful entries</h2>"));
+  EXPECT_THAT(html.str(), HasSubstr(entry_id));
+  EXPECT_THAT(html.str(), HasSubstr("<polyline"));  // the hand-off rate line
+  r = Ctl({"report", "--html", dir_.Sub("no/such/dir/report.html")});
+  EXPECT_EQ(r.code, kExitRpcError);
+  EXPECT_THAT(r.err, HasSubstr("cannot write"));
+}
+
+TEST(RenderReportHtml, EscapesTextAndNeedsNothingFromOutside) {
+  ReportData data;
+  data.server = "127.0.0.1:1";
+  data.generated_ms = 1764547200000;
+  data.summary.mutable_range()->set_since_ms(1764547200000 - 86400000);
+  data.summary.mutable_range()->set_until_ms(1764547200000);
+  data.summary.set_queries(10);
+  data.summary.set_answers(8);
+  data.summary.set_handoffs(2);
+  data.summary.set_handoff_rate(0.25);
+  data.summary.set_bucket_seconds(3600);
+  for (int i = 0; i < 3; ++i) {
+    v1::TimelineBucket* b = data.summary.add_timeline();
+    b->set_start_ms(1764547200000 - 86400000 + i * 3600000);
+    b->set_queries(3 + i);
+    b->set_answers(2 + i);
+    b->set_handoffs(i);
+  }
+  v1::QueryGroupStats* q = data.hot.add_queries();
+  q->set_text("<script>alert('x')</script> 退货 & 退款");
+  q->set_count(7);
+  q->set_handoffs(3);
+  *data.unanswered.add_queries() = *q;
+  v1::EntryUsageStats* e = data.least_helpful.add_entries();
+  e->set_entry_id("refund-\"policy\"");
+  e->set_question("退款政策");
+  e->set_helpful(1);
+  e->set_not_helpful(3);
+  e->set_not_helpful_rate(0.75);
+  const std::string html = RenderReportHtml(data);
+  EXPECT_THAT(html, ::testing::StartsWith("<!DOCTYPE html>"));
+  EXPECT_THAT(html, ::testing::EndsWith("</html>\n"));
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("<script")));
+  EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 退货 &amp; 退款"));
+  EXPECT_THAT(html, HasSubstr("refund-&quot;policy&quot;"));
+  EXPECT_THAT(html, HasSubstr("75.0% of 4 votes"));
+  EXPECT_THAT(html, HasSubstr("25.0%"));  // the headline hand-off rate
+  // Self-contained: no link, image, font or style sheet from elsewhere.
+  for (const char* external : {"http:", "https:", "src=", "<link", "@import", "url("}) {
+    EXPECT_THAT(html, ::testing::Not(HasSubstr(external))) << external;
+  }
+  // The hand-off line has a point per bucket with Answer calls: 3.
+  const size_t start = html.find("<polyline points=\"");
+  ASSERT_NE(start, std::string::npos);
+  const std::string points = html.substr(start + 18, html.find('"', start + 18) - start - 18);
+  EXPECT_EQ(std::count(points.begin(), points.end(), ','), 3) << points;
+  // Empty data says so instead of drawing empty charts.
+  const std::string empty = RenderReportHtml(ReportData{});
+  EXPECT_THAT(empty, HasSubstr("No queries in this range."));
+  EXPECT_THAT(empty, HasSubstr("No buckets in this range."));
 }
 
 }  // namespace
